@@ -1,0 +1,68 @@
+"""The `spikeforge` command line: a lazy registry of subcommands, so `--help` imports no torch.
+
+Each subcommand lives in its own module under ``spikeforge.commands`` (or a stage package) and is
+imported only when invoked. User errors print one line on stderr and exit with status 2; `--debug`
+shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from spikeforge import __version__
+
+# name -> "module:attribute" of a click.Command; one line per command (hls4ml-style registry).
+COMMANDS: dict[str, str] = {
+    "info": "spikeforge.commands.info:info",
+    "simulate": "spikeforge.commands.simulate:simulate",
+    "demo": "spikeforge.commands.demo:demo",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands are imported on first use (pattern from the click docs)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="spikeforge")
+@click.option("--debug", is_flag=True, help="Show the full traceback of errors.")
+def cli(debug: bool) -> None:
+    """Spiking neural networks from PyTorch to Xilinx FPGAs, verified in simulation."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: run the CLI, turning user errors into one line and exit status 2."""
+    from spikeforge.errors import SpikeforgeError
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        result = cli.main(args=args, prog_name="spikeforge", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("spikeforge: aborted", err=True)
+        return 130
+    except (click.ClickException, SpikeforgeError) as exc:
+        if debug:
+            raise
+        message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
+        click.echo(f"spikeforge: error: {' '.join(message.split())}", err=True)
+        return 2
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per CLI subcommand; registered by name in spikeforge.cli.COMMANDS."""

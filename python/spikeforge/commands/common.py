@@ -1,0 +1,57 @@
+"""Small helpers shared by CLI subcommands: loading user files with one-line errors, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spikeforge.errors import SpikeforgeError
+
+
+def load_npy(path: Path, what: str) -> np.ndarray:
+    """Load a user's .npy file (no pickles) or fail with one sentence naming it."""
+    if not path.is_file():
+        raise SpikeforgeError(f"{path}: no such {what} file")
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        raise SpikeforgeError(f"{path}: not a readable .npy {what} file ({exc})") from None
+    except (OSError, EOFError) as exc:
+        raise SpikeforgeError(f"{path}: cannot read {what} file ({exc})") from None
+
+
+def print_json(obj: Any) -> None:
+    """Write one JSON document to stdout (numpy scalars and arrays converted)."""
+
+    def default(o: Any) -> Any:
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        if isinstance(o, np.generic):
+            return o.item()
+        if isinstance(o, Path):
+            return str(o)
+        raise TypeError(f"not JSON-serializable: {type(o).__name__}")
+
+    json.dump(obj, sys.stdout, default=default)
+    sys.stdout.write("\n")
+
+
+def format_table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """Plain-text table with right-aligned columns."""
+    cells = [[_fmt(r.get(c, "")) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) if cells else len(c) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(lines)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)

@@ -1,0 +1,167 @@
+"""The AXI4-Stream event codec of SPEC section 3, vectorized with numpy.
+
+A stream is a pair of arrays of equal length: ``words`` (uint32 TDATA) and ``last`` (bool TLAST).
+Input samples are event words (bit 31 clear, TDATA = input address) and end-of-timestep markers
+(bit 31 set, low bits = t); TLAST is on a sample's final marker. Output samples are ``n_out``
+int32 readout words with TLAST on the last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from spikeforge.errors import StreamFormatError
+
+MARKER = np.uint32(0x8000_0000)
+_T_MASK = 0x7FFF_FFFF
+
+
+@dataclass(frozen=True)
+class Stream:
+    """TDATA words and their TLAST flags."""
+
+    words: np.ndarray  # uint32 [N]
+    last: np.ndarray  # bool [N]
+
+    def __post_init__(self) -> None:
+        if self.words.shape != self.last.shape or self.words.ndim != 1:
+            raise StreamFormatError(
+                f"words and last must be 1-D arrays of equal length, got {list(self.words.shape)} and {list(self.last.shape)}"
+            )
+
+    def __len__(self) -> int:
+        return int(self.words.shape[0])
+
+
+def _as_words(words: np.ndarray) -> np.ndarray:
+    words = np.asarray(words)
+    if words.dtype.kind not in "iu":
+        raise StreamFormatError(f"stream words must be integers, got dtype {words.dtype}")
+    if words.size and (int(words.min()) < 0 or int(words.max()) > 0xFFFF_FFFF):
+        raise StreamFormatError("stream words must be 32-bit unsigned values")
+    return words.astype(np.uint32)
+
+
+def encode_spikes(spikes: np.ndarray) -> Stream:
+    """Spike trains [B, T, n_in] of 0/1 -> one input stream, samples back to back.
+
+    Within a timestep, events are in increasing address order (any order is valid per SPEC).
+    """
+    spikes = np.asarray(spikes)
+    if spikes.ndim != 3:
+        raise StreamFormatError(f"spike trains must have shape [batch, timesteps, n_inputs], got {list(spikes.shape)}")
+    batch, steps, n_in = spikes.shape
+    if n_in > _T_MASK + 1:
+        raise StreamFormatError(f"{n_in} inputs do not fit in a 31-bit event address")
+    if steps > _T_MASK + 1:
+        raise StreamFormatError(f"{steps} timesteps do not fit in a 31-bit marker")
+    flat = spikes.reshape(batch * steps, n_in).astype(bool)
+    slot, address = np.nonzero(flat)  # row-major: sorted by (sample, timestep), then address
+    per_slot = np.bincount(slot, minlength=batch * steps)
+    end = np.cumsum(per_slot + 1)  # one past each timestep's marker
+    words = np.empty(int(end[-1]) if end.size else 0, dtype=np.uint32)
+    last = np.zeros(words.shape, dtype=bool)
+    markers = end - 1
+    words[markers] = MARKER | np.tile(np.arange(steps, dtype=np.uint32), batch)
+    last[markers[steps - 1 :: steps]] = True
+    first_event_of_slot = np.cumsum(per_slot) - per_slot
+    rank = np.arange(slot.size) - first_event_of_slot[slot]
+    words[(end - per_slot - 1)[slot] + rank] = address.astype(np.uint32)
+    return Stream(words, last)
+
+
+@dataclass(frozen=True)
+class DecodedSpikes:
+    """Per-sample spike trains [T_b, n_inputs] (bool) and how many out-of-range events were dropped."""
+
+    samples: list[np.ndarray]
+    dropped: int
+
+    def stack(self) -> np.ndarray:
+        """All samples as one [B, T, n_inputs] array; they must share T."""
+        lengths = {s.shape[0] for s in self.samples}
+        if len(lengths) > 1:
+            raise StreamFormatError(f"samples have different numbers of timesteps {sorted(lengths)}; cannot stack")
+        if not self.samples:
+            raise StreamFormatError("the stream holds no complete sample")
+        return np.stack(self.samples)
+
+
+def decode_spikes(stream: Stream, n_inputs: int) -> DecodedSpikes:
+    """Input stream -> spike trains. Out-of-range addresses are dropped (SPEC 3) and counted.
+
+    Refused: TLAST on an event word, words after the last TLAST (an incomplete sample), a marker
+    whose t is not its timestep index, and an address repeated within one timestep (a spike is 0/1).
+    """
+    words = _as_words(stream.words)
+    last = np.asarray(stream.last, dtype=bool)
+    n = words.size
+    is_marker = (words & MARKER) != 0
+    bad_last = np.flatnonzero(last & ~is_marker)
+    if bad_last.size:
+        raise StreamFormatError(f"word {bad_last[0]}: TLAST on an event word; TLAST belongs on a sample's last marker")
+    ends = np.flatnonzero(last)
+    complete = int(ends[-1]) + 1 if ends.size else 0
+    if complete != n:
+        raise StreamFormatError(f"the stream ends with {n - complete} words after the last TLAST (an incomplete sample)")
+    sample_of = np.concatenate(([0], np.cumsum(last)[:-1])) if n else np.zeros(0, dtype=np.int64)
+    sample_start_marker = np.concatenate(([0], np.cumsum(is_marker)[ends[:-1]])) if n else np.zeros(0, dtype=np.int64)
+    markers_before = np.cumsum(is_marker) - is_marker  # markers strictly before each word
+    timestep = markers_before - sample_start_marker[sample_of]
+    marker_pos = np.flatnonzero(is_marker)
+    wrong_t = marker_pos[(words[marker_pos] & _T_MASK) != timestep[marker_pos]]
+    if wrong_t.size:
+        w = wrong_t[0]
+        raise StreamFormatError(
+            f"word {w}: end-of-timestep marker says t={int(words[w] & _T_MASK)} but it ends timestep {int(timestep[w])} of its sample"
+        )
+    steps_per_sample = np.bincount(sample_of[marker_pos], minlength=ends.size)
+    event = ~is_marker
+    in_range = event & (words < n_inputs)
+    dropped = int(event.sum() - in_range.sum())
+    samples = [np.zeros((int(s), n_inputs), dtype=bool) for s in steps_per_sample]
+    pos = np.flatnonzero(in_range)
+    smp, step, addr = sample_of[pos], timestep[pos], words[pos].astype(np.int64)
+    key = (np.asarray(markers_before)[pos].astype(np.int64)) * n_inputs + addr  # unique per (sample, t, address)
+    order = np.argsort(key, kind="stable")
+    repeats = np.flatnonzero(np.diff(key[order]) == 0)
+    if repeats.size:
+        p = int(pos[order[repeats[0] + 1]])
+        raise StreamFormatError(
+            f"word {p}: input {int(words[p])} spikes twice in timestep {int(timestep[p])} of sample {int(sample_of[p])}"
+        )
+    for s, sample in enumerate(samples):
+        mine = smp == s
+        sample[step[mine], addr[mine]] = True
+    return DecodedSpikes(samples=samples, dropped=dropped)
+
+
+def encode_readout(readout: np.ndarray) -> Stream:
+    """Readouts [B, n_out] (int32) -> output stream: n_out two's-complement words per sample, TLAST on the last."""
+    readout = np.asarray(readout)
+    if readout.ndim != 2 or readout.shape[1] < 1:
+        raise StreamFormatError(f"readout must have shape [batch, n_out], got {list(readout.shape)}")
+    if readout.size and (readout.min() < -(1 << 31) or readout.max() > (1 << 31) - 1):
+        raise StreamFormatError("readout values must fit int32")
+    words = readout.astype(np.int32).view(np.uint32).reshape(-1)
+    last = np.zeros(words.shape, dtype=bool)
+    last[readout.shape[1] - 1 :: readout.shape[1]] = True
+    return Stream(words.copy(), last)
+
+
+def decode_readout(stream: Stream, n_out: int) -> np.ndarray:
+    """Output stream -> readouts [B, n_out] int32; TLAST must close every group of n_out words, and only those."""
+    words = _as_words(stream.words)
+    last = np.asarray(stream.last, dtype=bool)
+    if words.size % n_out:
+        raise StreamFormatError(f"the output stream has {words.size} words, not a multiple of n_out={n_out}")
+    expected = np.zeros(words.shape, dtype=bool)
+    expected[n_out - 1 :: n_out] = True
+    wrong = np.flatnonzero(expected != last)
+    if wrong.size:
+        w = int(wrong[0])
+        state = "missing" if expected[w] else "unexpected"
+        raise StreamFormatError(f"word {w}: TLAST {state}; it must close every group of {n_out} readout words")
+    return words.view(np.int32).reshape(-1, n_out).copy()
