@@ -1,0 +1,1 @@
+"""Resource-constrained minimax compression (sparsity + bit-widths under FPGA budgets)."""
