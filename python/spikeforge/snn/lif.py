@@ -1,0 +1,185 @@
+"""One layer of SPEC neurons in PyTorch: brevitas power-of-two synapses + leaky integrate-and-fire.
+
+Float mode (training): ``v <- v - v * 2^-k`` (no leak when ``k`` is None: IF neuron), ``u = v + I``,
+spike when ``u >= theta`` (surrogate gradient backward), reset by subtraction or to zero.
+Integer mode (evaluation): the same layer on its exported integers, exactly as SPEC section 1
+(``v - (v >> k)``, exact sum, clamp to m bits), so readouts equal the golden simulator's.
+
+Weights are ``w_int * s`` with a per-tensor power-of-two scale ``s`` (brevitas
+``Int8WeightPerTensorFixedPoint`` with the bit width overridden); bias and threshold are kept on
+the same grid (``round(b / s) * s``, ``round(theta / s) * s``), so the exported integers are exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import brevitas.nn as qnn
+import numpy as np
+import torch
+from brevitas.quant import Int8WeightPerTensorFixedPoint
+from torch import nn
+
+from spikeforge.errors import SpikeforgeError
+from spikeforge.snn.surrogate import SURROGATES
+
+RESETS = ("subtract", "zero")
+_FLOAT64_EXACT = 1 << 53
+
+
+def round_ste(x: torch.Tensor) -> torch.Tensor:
+    """Round to nearest with a straight-through (identity) gradient."""
+    return x + (torch.round(x) - x).detach()
+
+
+@dataclass(frozen=True)
+class IntegerLayer:
+    """The integers of one layer (SPEC section 1) and the power-of-two scale that maps them to floats."""
+
+    weight: np.ndarray  # [n_out, n_in] int64, fits weight_bits
+    threshold: np.ndarray  # [n_out] int64, >= 1
+    bias: np.ndarray  # [n_out] int64
+    scale: float  # s = 2^-f: float value = integer * s
+    weight_bits: int
+    leak_shift: int | None
+    reset: str
+
+
+class LIFLayer(nn.Module):
+    """Dense QuantLinear synapses feeding SPEC neurons; ``fires=False`` makes a membrane-readout layer."""
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        *,
+        weight_bits: int = 4,
+        leak_shift: int | None = None,
+        threshold: float = 1.0,
+        reset: str = "subtract",
+        fires: bool = True,
+        bias: bool = False,
+        bias_bits: int = 16,
+        surrogate: str = "arctan",
+        surrogate_slope: float = 2.0,
+        detach_reset: bool = False,
+    ) -> None:
+        super().__init__()
+        if not 2 <= weight_bits <= 8:
+            raise SpikeforgeError(f"weight_bits must be in 2..8, got {weight_bits}")
+        if leak_shift is not None and not 0 <= leak_shift <= 30:
+            raise SpikeforgeError(f"leak_shift must be in 0..30 or None (no leak), got {leak_shift}")
+        if reset not in RESETS:
+            raise SpikeforgeError(f"reset must be one of {', '.join(RESETS)}, got {reset!r}")
+        if surrogate not in SURROGATES:
+            raise SpikeforgeError(f"unknown surrogate {surrogate!r}; choose one of {', '.join(SURROGATES)}")
+        if threshold <= 0:
+            raise SpikeforgeError(f"threshold must be positive, got {threshold}")
+        self.n_in, self.n_out = n_in, n_out
+        self.weight_bits = weight_bits
+        self.leak_shift = leak_shift
+        self.reset = reset
+        self.fires = fires
+        self.bias_bits = bias_bits
+        self.surrogate = surrogate
+        self.surrogate_slope = surrogate_slope
+        self.detach_reset = detach_reset
+        self.synapse = qnn.QuantLinear(
+            n_in, n_out, bias=False, weight_quant=Int8WeightPerTensorFixedPoint, weight_bit_width=weight_bits
+        )
+        self.bias = nn.Parameter(torch.zeros(n_out)) if bias else None
+        self.register_buffer("threshold", torch.full((n_out,), float(threshold)))
+
+    # ---- the power-of-two grid -------------------------------------------------------------
+    def weight_scale(self) -> torch.Tensor:
+        """The weight quantizer's scale s (a power of two), detached."""
+        return self.synapse.quant_weight().scale.detach().reshape(())
+
+    def _bias_int(self, s: torch.Tensor) -> torch.Tensor | None:
+        if self.bias is None:
+            return None
+        lim = float(1 << (self.bias_bits - 1))
+        return torch.clamp(round_ste(self.bias / s), -lim, lim - 1)
+
+    def _threshold_int(self, s: torch.Tensor) -> torch.Tensor:
+        return torch.clamp(torch.round(self.threshold / s), min=1.0)
+
+    # ---- float mode ------------------------------------------------------------------------
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x [B, T, n_in] (0/1 floats) -> (spikes [B, T, n_out], final membrane [B, n_out])."""
+        s = self.weight_scale()
+        current = self.synapse(x)
+        bias = self._bias_int(s)
+        if bias is not None:
+            current = current + bias * s
+        theta = self._threshold_int(s) * s
+        spike_fn = SURROGATES[self.surrogate]
+        v = torch.zeros(x.shape[0], self.n_out, dtype=current.dtype, device=current.device)
+        spikes = []
+        for t in range(x.shape[1]):
+            if self.leak_shift is not None:
+                v = v - v * 2.0**-self.leak_shift
+            u = v + current[:, t]
+            if not self.fires:
+                v = u
+                continue
+            spike = spike_fn((u - theta) / theta, self.surrogate_slope)
+            r = spike.detach() if self.detach_reset else spike
+            v = u - r * theta if self.reset == "subtract" else u * (1 - r)
+            spikes.append(spike)
+        out = torch.stack(spikes, dim=1) if spikes else torch.zeros_like(current)
+        return out, v
+
+    # ---- integer mode ----------------------------------------------------------------------
+    @torch.no_grad()
+    def integer(self) -> IntegerLayer:
+        """The layer's integers: weights from the quantizer, bias and threshold divided by s and rounded."""
+        s = self.weight_scale()
+        scale = float(s)
+        if scale <= 0 or np.log2(scale) != np.round(np.log2(scale)):
+            raise SpikeforgeError(f"weight scale {scale} is not a power of two; the export would not be exact")
+        bias = self._bias_int(s)
+        return IntegerLayer(
+            weight=self.synapse.quant_weight().int().to(torch.int64).numpy(),
+            threshold=self._threshold_int(s).to(torch.int64).numpy(),
+            bias=np.zeros(self.n_out, np.int64) if bias is None else bias.to(torch.int64).numpy(),
+            scale=scale,
+            weight_bits=self.weight_bits,
+            leak_shift=self.leak_shift,
+            reset=self.reset,
+        )
+
+
+@torch.no_grad()
+def integer_forward(
+    layer: IntegerLayer, x: torch.Tensor, *, membrane_bits: int | None, fires: bool
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """SPEC section 1 for one layer in torch int64: x [B, T, n_in] of 0/1 -> (spikes bool, final v, max |v_leak + I|).
+
+    ``membrane_bits=None`` skips the clamp (used to measure how many bits the membrane needs).
+    """
+    w = torch.from_numpy(layer.weight)
+    bound = int(w.abs().sum(dim=1).max()) if w.numel() else 0
+    if bound >= _FLOAT64_EXACT:  # pragma: no cover - would need > 2^45 inputs
+        raise SpikeforgeError("layer too large for exact float64 accumulation")
+    current = (x.to(torch.float64) @ w.to(torch.float64).T).to(torch.int64) + torch.from_numpy(layer.bias)
+    theta = torch.from_numpy(layer.threshold)
+    batch, steps = x.shape[0], x.shape[1]
+    v = torch.zeros(batch, w.shape[0], dtype=torch.int64)
+    out = torch.zeros(batch, steps, w.shape[0], dtype=torch.bool)
+    peak = 0
+    for t in range(steps):
+        if layer.leak_shift is not None:
+            v = v - (v >> layer.leak_shift)  # arithmetic shift: floor division by 2^k
+        u = v + current[:, t]
+        if u.numel():
+            peak = max(peak, int(u.abs().max()))
+        if membrane_bits is not None:
+            u = torch.clamp(u, -(1 << (membrane_bits - 1)), (1 << (membrane_bits - 1)) - 1)
+        if not fires:
+            v = u
+            continue
+        spike = u >= theta
+        v = torch.where(spike, u - theta if layer.reset == "subtract" else torch.zeros_like(u), u)
+        out[:, t] = spike
+    return out, v, peak
