@@ -92,17 +92,11 @@ def run(model: HardwareModel, spikes: np.ndarray, *, record: bool = False) -> Go
                 v = u
                 continue
             spike = u >= theta
-            if layer.reset == "subtract":
-                v = np.where(spike, u - theta, u)
-            else:
-                v = np.where(spike, 0, u)
+            v = np.where(spike, u - theta if layer.reset == "subtract" else 0, u)
             out[:, t] = spike
         recorded.append(out)
         x = out
-    if model.readout == "count":
-        readout = recorded[-1].sum(axis=1, dtype=np.int64)
-    else:
-        readout = v
+    readout = recorded[-1].sum(axis=1, dtype=np.int64) if model.readout == "count" else v
     return GoldenResult(
         readout=readout.astype(np.int32),
         layer_spikes=tuple(recorded) if record else None,

@@ -1,0 +1,98 @@
+"""The command line: info and simulate outputs, one-line errors with exit status 2, lazy imports."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from spikeforge.cli import main
+from spikeforge.hw import golden
+from spikeforge.hw.random_model import random_model
+
+
+@pytest.fixture
+def model_file(tmp_path):
+    return random_model([12, 8, 4], seed=5, density=0.7).save(tmp_path / "model.npz")
+
+
+def test_help_does_not_import_torch():
+    code = "import sys; from spikeforge.cli import main; rc = main(['--help']); assert 'torch' not in sys.modules, 'torch'; sys.exit(rc)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "simulate" in done.stdout and "info" in done.stdout
+
+
+def test_info_json(model_file, capsys):
+    assert main(["info", str(model_file), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n_inputs"] == 12 and out["n_outputs"] == 4
+    assert [row["n_out"] for row in out["layers"]] == [8, 4]
+    assert out["meta"]["seed"] == 5
+
+
+def test_simulate_json_equals_golden_and_reports_accuracy(model_file, tmp_path, capsys):
+    spikes = (np.random.default_rng(0).random((7, 5, 12)) < 0.4).astype(np.uint8)
+    np.save(tmp_path / "x.npy", spikes)
+    expected = golden.run(random_model([12, 8, 4], seed=5, density=0.7), spikes).readout
+    labels = golden.predict(expected).copy()
+    labels[:3] = (labels[:3] + 1) % 4  # exactly 3 wrong
+    np.save(tmp_path / "y.npy", labels)
+    assert main(["simulate", str(model_file), "--input", str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.npy"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["readout"] == expected.tolist()
+    assert out["prediction"] == golden.predict(expected).tolist()
+    assert out["accuracy"] == pytest.approx(4 / 7)
+    assert out["samples"] == 7 and out["timesteps"] == 5 and out["engine"] == "golden"
+
+
+def test_simulate_human_output(model_file, tmp_path, capsys):
+    np.save(tmp_path / "x.npy", np.ones((2, 3, 12), np.uint8))
+    assert main(["simulate", str(model_file), "--input", str(tmp_path / "x.npy")]) == 0
+    assert "2 samples x 3 timesteps" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "array,message",
+    [
+        (np.ones((2, 3, 11), np.uint8), "11 inputs but the model has n_inputs=12"),
+        (np.full((2, 3, 12), 3, np.uint8), "only 0 and 1"),
+        (np.ones((3, 12), np.uint8), "shape [batch, timesteps, 12]"),
+    ],
+)
+def test_simulate_bad_input(model_file, tmp_path, capsys, array, message):
+    np.save(tmp_path / "x.npy", array)
+    assert main(["simulate", str(model_file), "--input", str(tmp_path / "x.npy")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+
+
+def test_simulate_bad_files(model_file, tmp_path, capsys):
+    assert main(["simulate", str(model_file)]) == 2
+    assert "--input" in capsys.readouterr().err
+    assert main(["simulate", str(model_file), "--input", str(tmp_path / "none.npy")]) == 2
+    assert "no such input file" in capsys.readouterr().err
+    (tmp_path / "junk.npy").write_text("junk")
+    assert main(["simulate", str(model_file), "--input", str(tmp_path / "junk.npy")]) == 2
+    assert "not a readable .npy input file" in capsys.readouterr().err
+    np.save(tmp_path / "x.npy", np.ones((2, 3, 12), np.uint8))
+    np.save(tmp_path / "y.npy", np.zeros(5, np.int64))
+    assert main(["simulate", str(model_file), "--input", str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.npy")]) == 2
+    assert "labels must be 2 integers" in capsys.readouterr().err
+
+
+def test_usage_errors_are_one_line(capsys):
+    assert main(["info"]) == 2
+    assert capsys.readouterr().err == "spikeforge: error: Missing argument 'MODEL'.\n"
+    assert main(["frobnicate"]) == 2
+    assert "No such command 'frobnicate'" in capsys.readouterr().err
+
+
+def test_console_script_exit_status(model_file, tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 nonsense")
+    done = subprocess.run([sys.executable, "-m", "spikeforge.cli", "info", str(bad)], capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+    done = subprocess.run([sys.executable, "-m", "spikeforge.cli", "--debug", "info", str(bad)], capture_output=True, text=True)
+    assert done.returncode != 0 and "Traceback" in done.stderr
