@@ -6,10 +6,14 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from spec_reference import layers_of, reference_readout
 from spikeforge.cli import main
 from spikeforge.hw import golden
 from spikeforge.hw.random_model import random_model
+from strategies import hardware_models, spike_trains
 
 
 @pytest.fixture
@@ -96,3 +100,18 @@ def test_console_script_exit_status(model_file, tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1
     done = subprocess.run([sys.executable, "-m", "spikeforge.cli", "--debug", "info", str(bad)], capture_output=True, text=True)
     assert done.returncode != 0 and "Traceback" in done.stderr
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])  # capsys drained per example
+@given(data=st.data())
+def test_saved_random_models_simulate_like_the_reference(data, tmp_path_factory, capsys):
+    """Save -> CLI simulate --json on the file -> equals the independent SPEC reference."""
+    model = data.draw(hardware_models())
+    spikes = data.draw(spike_trains(model.n_inputs))
+    folder = tmp_path_factory.mktemp("cli")
+    model.save(folder / "m.npz")
+    np.save(folder / "x.npy", spikes.astype(np.uint8))
+    capsys.readouterr()
+    assert main(["simulate", str(folder / "m.npz"), "--input", str(folder / "x.npy"), "--json", "--quiet"]) == 0
+    got = json.loads(capsys.readouterr().out)["readout"]
+    assert got == [reference_readout(layers_of(model), model.readout, s.astype(int).tolist()) for s in spikes]

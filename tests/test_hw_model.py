@@ -162,3 +162,9 @@ def test_corrupt_member(tmp_path, capsys):
 def test_missing_file(tmp_path, capsys):
     assert main(["info", str(tmp_path / "nope.npz")]) == 2
     assert "no such model file" in capsys.readouterr().err
+
+
+def test_layers_must_chain():
+    a, b = random_model([6, 4]).layers[0], random_model([5, 3]).layers[0]
+    with pytest.raises(ModelFormatError, match="layer1.n_in is 5 but layer0.n_out is 4"):
+        HardwareModel((a, b))
