@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "info": "spikeforge.commands.info:info",
     "simulate": "spikeforge.commands.simulate:simulate",
     "demo": "spikeforge.commands.demo:demo",
+    "train": "spikeforge.commands.train:train",
 }
 
 

@@ -107,8 +107,9 @@ class LIFLayer(nn.Module):
     # ---- float mode ------------------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x [B, T, n_in] (0/1 floats) -> (spikes [B, T, n_out], final membrane [B, n_out])."""
-        s = self.weight_scale()
-        current = self.synapse(x)
+        qw = self.synapse.quant_weight()  # one quantizer call: dequantized weights and their scale
+        s = qw.scale.detach().reshape(())
+        current = nn.functional.linear(x, qw.value)
         bias = self._bias_int(s)
         if bias is not None:
             current = current + bias * s

@@ -147,7 +147,7 @@ class SpikingMLP(nn.Module):
 
         ``membrane_bits=None`` runs without saturation (to measure the peaks).
         """
-        x = torch.as_tensor(np.asarray(spikes)).to(torch.bool)
+        x = torch.tensor(np.asarray(spikes), dtype=torch.bool)
         peaks = []
         v = None
         for i, (layer, ints) in enumerate(zip(self.layers, self.integer_layers(), strict=True)):

@@ -1,0 +1,63 @@
+"""Export a SpikingMLP to a HardwareModel (SPEC sections 1-2) and evaluate it in integer-exact mode.
+
+Weights are the quantizer's integers (the scale is a power of two, so w_float = w_int * s exactly);
+thresholds and biases are divided by s and rounded; the leak shift is copied. The membrane width m
+of each layer is the smallest that holds the largest |v_leak + I| measured on calibration data
+(without saturation) and the threshold, plus ``guard_bits`` of headroom.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from spikeforge.errors import SpikeforgeError
+from spikeforge.hw.model import DenseLayer, HardwareModel
+from spikeforge.snn import SpikingMLP
+
+MAX_MEMBRANE_BITS = 32
+
+
+def choose_membrane_bits(model: SpikingMLP, calibration: np.ndarray, guard_bits: int = 1) -> list[int]:
+    """Per-layer m: sign bit + bits of max(peak |v_leak + I| on ``calibration``, threshold) + guard bits."""
+    _, peaks = model.integer_readout(calibration, None)
+    bits = []
+    for i, (ints, peak) in enumerate(zip(model.integer_layers(), peaks, strict=True)):
+        largest = max(peak, int(ints.threshold.max()), int(np.abs(ints.bias).max(initial=0)))
+        m = 1 + largest.bit_length() + guard_bits
+        if m > MAX_MEMBRANE_BITS:
+            raise SpikeforgeError(f"layer {i} needs a {m}-bit membrane, more than the {MAX_MEMBRANE_BITS} SPEC allows")
+        bits.append(max(2, m))
+    return bits
+
+
+def to_hardware_model(model: SpikingMLP, membrane_bits: list[int], extra: dict[str, Any] | None = None) -> HardwareModel:
+    """The model's integers as a validated HardwareModel; ``extra`` goes into the file's meta."""
+    layers = []
+    scales = []
+    for i, (ints, m) in enumerate(zip(model.integer_layers(), membrane_bits, strict=True)):
+        hi = (1 << (m - 1)) - 1
+        if ints.threshold.max() > hi:
+            raise SpikeforgeError(f"layer {i} threshold {int(ints.threshold.max())} does not fit a {m}-bit membrane")
+        layers.append(
+            DenseLayer(
+                weight=ints.weight.astype(np.int8 if ints.weight_bits <= 8 else np.int16),
+                threshold=ints.threshold.astype(np.int32),
+                bias=ints.bias.astype(np.int32),
+                weight_bits=ints.weight_bits,
+                membrane_bits=m,
+                leak_shift=ints.leak_shift,
+                reset=ints.reset,
+                name=f"layer{i}",
+            )
+        )
+        scales.append(ints.scale)
+    meta = {"source": "spikeforge.export", "weight_scales": scales, **(extra or {})}
+    return HardwareModel(layers=tuple(layers), readout=model.readout, extra=meta)
+
+
+def integer_readout(model: SpikingMLP, hw: HardwareModel, spikes: np.ndarray) -> np.ndarray:
+    """The torch model's integer-exact readouts with ``hw``'s membrane widths (int32, like golden.run)."""
+    readout, _ = model.integer_readout(spikes, [layer.membrane_bits for layer in hw.layers])
+    return readout.astype(np.int32)

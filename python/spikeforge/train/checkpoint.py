@@ -1,0 +1,65 @@
+"""DIR/checkpoint.pt: a state_dict plus plain JSON-able dicts, loadable with torch.load(weights_only=True)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from spikeforge.errors import SpikeforgeError
+from spikeforge.snn import SNNConfig, SpikingMLP
+
+FORMAT = "spikeforge-checkpoint"
+VERSION = 1
+
+
+def save_checkpoint(path: str | os.PathLike, model: SpikingMLP, *, train_config: dict[str, Any] | None = None,
+                    meta: dict[str, Any] | None = None) -> Path:
+    """Write the model's weights, its SNN config and provenance atomically (temp file + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "snn_config": model.config.to_json(),
+        "train_config": train_config or {},
+        "meta": meta or {},
+        "state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
+    }
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """The checkpoint's dict (weights_only=True: no code is unpickled), checked for format."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "checkpoint.pt"
+    if not path.is_file():
+        raise SpikeforgeError(f"{path}: no such checkpoint file")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for foreign or corrupt files
+        raise SpikeforgeError(f"{path}: not a readable checkpoint ({type(exc).__name__})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise SpikeforgeError(f"{path}: not a spikeforge checkpoint (format must be {FORMAT!r})")
+    return payload
+
+
+def load_model(path: str | os.PathLike) -> tuple[SpikingMLP, dict[str, Any]]:
+    """Rebuild the model of a checkpoint (file or its directory); returns it and the checkpoint dict."""
+    payload = read_checkpoint(path)
+    model = SpikingMLP(SNNConfig.from_json(payload["snn_config"]))
+    model.load_state_dict(payload["state_dict"])
+    model.eval()
+    return model, payload
