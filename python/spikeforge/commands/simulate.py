@@ -1,4 +1,8 @@
-"""`spikeforge simulate MODEL --input FILE`: run spike trains through an engine (golden by default)."""
+"""`spikeforge simulate MODEL --input FILE | --dataset NAME`: run spike trains through an engine (golden by default).
+
+With ``--dataset`` the spike trains are a dataset split encoded with the timesteps and encoder
+recorded in the model's meta (by `spikeforge train`), and the labels give the accuracy.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,15 @@ from spikeforge.engines import ENGINES
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--input", "input_path", type=click.Path(path_type=Path), help=".npy spike trains [B, T, n_inputs] of 0/1.")
 @click.option("--labels", "labels_path", type=click.Path(path_type=Path), help=".npy integer labels [B]; adds accuracy.")
+@click.option("--dataset", help="Evaluate on this dataset instead of --input (timesteps/encoder from the model's meta).")
+@click.option("--split", default="test", show_default=True, type=click.Choice(["train", "val", "test"]), help="Dataset split.")
 @click.option("--engine", default="golden", show_default=True, type=click.Choice(sorted(ENGINES)), help="Execution engine.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"readout", "prediction", ...} as JSON.')
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def simulate(model: Path, input_path: Path | None, labels_path: Path | None, engine: str, as_json: bool, quiet: bool) -> None:
+def simulate(
+    model: Path, input_path: Path | None, labels_path: Path | None, dataset: str | None, split: str, engine: str,
+    as_json: bool, quiet: bool,
+) -> None:
     """Simulate the hardware model MODEL on spike trains and report readouts and predictions."""
     import numpy as np
 
@@ -27,10 +36,15 @@ def simulate(model: Path, input_path: Path | None, labels_path: Path | None, eng
     from spikeforge.hw.model import HardwareModel
 
     hw = HardwareModel.load(model)
-    if input_path is None:
-        raise SpikeforgeError("give the spike trains with --input FILE.npy")
-    spikes = check_spike_trains(load_npy(input_path, "input"), hw.n_inputs)
+    if (input_path is None) == (dataset is None):
+        raise SpikeforgeError("give the spike trains with either --input FILE.npy or --dataset NAME")
     labels = None
+    if dataset is not None:
+        if labels_path is not None:
+            raise SpikeforgeError("--labels goes with --input; --dataset brings its own labels")
+        spikes, labels = _dataset_split(hw, model, dataset, split)
+    else:
+        spikes = check_spike_trains(load_npy(input_path, "input"), hw.n_inputs)
     if labels_path is not None:
         labels = load_npy(labels_path, "labels")
         if labels.shape != (spikes.shape[0],) or labels.dtype.kind not in "iu":
@@ -53,3 +67,20 @@ def simulate(model: Path, input_path: Path | None, labels_path: Path | None, eng
     for key, value in result.stats.items():
         if np.isscalar(value):
             click.echo(f"{key}: {value}")
+
+
+def _dataset_split(hw, model_path: Path, dataset: str, split: str):
+    """Spike trains and labels of a dataset split, encoded as recorded in the model's meta."""
+    from spikeforge.data.datasets import load_dataset
+    from spikeforge.errors import SpikeforgeError
+
+    missing = [key for key in ("timesteps", "encoder") if key not in hw.extra]
+    if missing:
+        raise SpikeforgeError(
+            f"{model_path}: the model's meta records no {' or '.join(missing)}, so --dataset cannot encode "
+            "the data as in training; use --input instead"
+        )
+    data = load_dataset(dataset)
+    if data.n_inputs != hw.n_inputs:
+        raise SpikeforgeError(f"dataset {dataset} has {data.n_inputs} inputs but {model_path} has n_inputs={hw.n_inputs}")
+    return data.spike_trains(split, int(hw.extra["timesteps"]), str(hw.extra["encoder"])), data.labels(split)
