@@ -26,6 +26,8 @@ class FlowConfig:
     hidden: int = 128
     weight_bits: int = 4
     seed: int = 0
+    epochs: int = 15
+    flow_samples: int = 32  # test samples handed to the later (simulation) steps
     quiet: bool = False
     steps: list[str] = field(default_factory=lambda: list(DEFAULT_STEPS))
 
@@ -45,34 +47,50 @@ class FlowState:
 
 
 def step_model(state: FlowState, cfg: FlowConfig) -> FlowState:
-    """Until training lands (issue 3), a seeded random sparse model stands in for a trained one."""
-    from spikeforge.hw.random_model import random_model
+    """Train a spiking MLP on cfg.dataset with brevitas QAT and export it as model.npz (issue 3)."""
+    from spikeforge.train.config import TrainConfig
+    from spikeforge.train.run import run_training
 
-    model = random_model([64, cfg.hidden, 10], seed=cfg.seed, weight_bits=cfg.weight_bits, density=0.5)
-    state.model_path = model.save(cfg.output_dir / "model.npz")
-    state.report["model"] = {"source": "random (training not built yet)", **model.summary()["total"]}
+    train_cfg = TrainConfig(
+        dataset=cfg.dataset, hidden=[cfg.hidden], timesteps=cfg.timesteps, weight_bits=cfg.weight_bits,
+        epochs=cfg.epochs, seed=cfg.seed,
+    )
+    report = run_training(train_cfg, cfg.output_dir, quiet=cfg.quiet)
+    state.model_path = Path(report.files["model"])
+    state.report["model"] = {
+        "source": f"trained on {cfg.dataset} ({report.training['epochs_run']} epochs, {report.training['train_seconds']:.1f} s)",
+        "float_accuracy_test": report.float_accuracy["test"],
+        "hardware_accuracy_test": report.hardware_accuracy["test"],
+        "membrane_bits": report.membrane_bits,
+        **report.model,
+    }
     return state
 
 
 def step_golden(state: FlowState, cfg: FlowConfig) -> FlowState:
-    """Rate-encode seeded random intensities and run them through the golden simulator and the event codec."""
-    from spikeforge.data.encoders import rate_encode
+    """Run the test split through the golden simulator (hardware accuracy) and the event codec."""
+    from spikeforge.data.datasets import load_dataset
     from spikeforge.hw import events, golden
     from spikeforge.hw.model import HardwareModel
 
     model = HardwareModel.load(state.model_path)
-    rng = np.random.default_rng(cfg.seed)
-    spikes = rate_encode(rng.random((32, model.n_inputs)), cfg.timesteps)
+    data = load_dataset(cfg.dataset)
+    spikes = data.spike_trains("test", int(model.extra["timesteps"]), str(model.extra["encoder"]))
+    labels = data.labels("test")
     result = golden.run(model, spikes)
+    spikes = spikes[: cfg.flow_samples]  # the samples later (slower) stages run
     stream = events.encode_spikes(spikes)
-    assert (events.decode_spikes(stream, model.n_inputs).stack() == spikes).all()
+    if not (events.decode_spikes(stream, model.n_inputs).stack() == spikes).all():
+        raise RuntimeError("the event codec did not round-trip the test spike trains")
     np.save(cfg.output_dir / "inputs.npy", spikes.astype(np.uint8))
+    np.save(cfg.output_dir / "labels.npy", labels[: cfg.flow_samples])
     state.inputs = spikes
     state.report["golden"] = {
-        "samples": int(spikes.shape[0]),
+        "test_samples": int(labels.size),
+        "hardware_accuracy_test": float(np.mean(result.prediction == labels)),
+        "flow_samples": int(spikes.shape[0]),
         "input_events": int(spikes.sum()),
         "stream_words": len(stream),
-        "readout_sum": int(result.readout.sum()),
     }
     return state
 
