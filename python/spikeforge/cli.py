@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "simulate": "spikeforge.commands.simulate:simulate",
     "demo": "spikeforge.commands.demo:demo",
     "train": "spikeforge.commands.train:train",
+    "import-nir": "spikeforge.commands.import_nir:import_nir",
+    "export-nir": "spikeforge.commands.export_nir:export_nir",
 }
 
 

@@ -1,0 +1,41 @@
+"""`spikeforge import-nir FILE -o DIR`: a NIR graph -> DIR/checkpoint.pt plus the parameter-mapping report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.command("import-nir")
+@click.argument("nir_file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output_dir", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("--dt", default=1e-3, show_default=True, type=float, help="Timestep length in seconds.")
+@click.option("--discretization", default="euler", show_default=True, type=click.Choice(["euler", "exact"]),
+              help="Retention per step: 1 - dt/tau (norse, snnTorch) or exp(-dt/tau) (sinabs).")
+@click.option("--tau-convention", default="nir", show_default=True, type=click.Choice(["nir", "norse"]),
+              help="'norse': the file's tau is dt*tau, as norse 1.1.0's to_nir writes it (norse issue #411).")
+@click.option("--weight-bits", default=8, show_default=True, type=click.IntRange(2, 8), help="Weight bit-width of the imported model.")
+def import_nir(nir_file: Path, output_dir: Path, dt: float, discretization: str, tau_convention: str, weight_bits: int) -> None:
+    """Import NIR_FILE (Affine/Linear + LIF/IF, LI/I readout) as a spikeforge checkpoint, reporting the approximation."""
+    from spikeforge.hw.model import file_sha256
+    from spikeforge.nir_io import Timing, import_graph, read_graph
+    from spikeforge.train.checkpoint import save_checkpoint
+    from spikeforge.train.report import _atomic_write
+
+    timing = Timing(dt=dt, discretization=discretization, tau_convention=tau_convention)
+    model, report = import_graph(read_graph(nir_file), timing, weight_bits=weight_bits, source=str(nir_file))
+    output_dir.mkdir(parents=True, exist_ok=True)
+    meta = {"source": "nir", "nir_file": str(nir_file), "nir_sha256": file_sha256(nir_file), "nir_import": report.to_json()}
+    save_checkpoint(output_dir / "checkpoint.pt", model, meta=meta)
+    _atomic_write(output_dir / "nir_import.json", lambda tmp: Path(tmp).write_text(json.dumps(report.to_json(), indent=2)))
+    _atomic_write(output_dir / "nir_import.md", lambda tmp: Path(tmp).write_text(report.to_markdown()))
+    for i, layer in enumerate(report.layers):
+        leak = "no leak" if layer.leak is None else (
+            f"k={layer.leak.leak_shift}, retention {layer.leak.retention_ours:.4g} vs {layer.leak.retention_target_min:.4g}"
+            f" (max abs error {layer.leak.retention_abs_error_max:.2g})")
+        click.echo(f"layer {i}: {layer.neuron} {layer.n_in}->{layer.n_out}, {leak}, weight error <= {layer.weight_abs_error_max:.2g}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"wrote {output_dir}/checkpoint.pt, nir_import.json, nir_import.md")

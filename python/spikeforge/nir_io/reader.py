@@ -1,0 +1,211 @@
+"""Import a NIR graph (a chain of Affine/Linear + LIF/IF, ending in LIF/IF/LI/I) into a SpikingMLP.
+
+Each NIR node type has a handler in a registry (``SYNAPSES``, ``NEURONS``); nodes that only pass
+data along (Input, Output, Flatten of a vector) are skipped. Anything else, and any graph that is
+not one feed-forward chain, raises one SpikeforgeError naming the node and its type.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nir
+import numpy as np
+
+from spikeforge.errors import SpikeforgeError
+from spikeforge.nir_io.mapping import LayerMapping, MappingReport, Timing, fit_leak_shift
+from spikeforge.snn import FloatLayer, SpikingMLP
+
+RESET_KEY = "spikeforge_reset"  # node metadata: NIR 1.0 has no reset-by-subtraction, we carry it here
+
+
+@dataclass
+class Synapse:
+    name: str
+    weight: np.ndarray  # [n_out, n_in]
+    bias: np.ndarray  # [n_out]
+
+
+@dataclass
+class Neuron:
+    name: str
+    kind: str  # the NIR type name
+    retention: np.ndarray | None  # per-neuron a; None: no leak
+    gain: np.ndarray  # per-neuron factor on the input current: (1 - a) R, or R
+    rest: np.ndarray  # constant input from v_leak: (1 - a) v_leak
+    threshold: np.ndarray | None  # None: a non-firing readout neuron (LI, I)
+    reset: str
+
+
+def _vector(node: nir.NIRNode, attr: str) -> np.ndarray:
+    return np.asarray(getattr(node, attr), dtype=np.float64).reshape(-1)
+
+
+def _affine(name: str, node: nir.Affine, timing: Timing) -> Synapse:
+    weight = np.asarray(node.weight, dtype=np.float64)
+    bias = np.zeros(weight.shape[0]) if node.bias is None else _vector(node, "bias")
+    return Synapse(name, weight, bias)
+
+
+def _linear(name: str, node: nir.Linear, timing: Timing) -> Synapse:
+    weight = np.asarray(node.weight, dtype=np.float64)
+    return Synapse(name, weight, np.zeros(weight.shape[0]))
+
+
+def _reset(name: str, node: nir.NIRNode) -> str:
+    v_reset = _vector(node, "v_reset")
+    if np.any(v_reset != 0):
+        raise SpikeforgeError(
+            f"NIR node {name!r} ({type(node).__name__}) resets to v_reset={float(v_reset[v_reset != 0][0]):g}; "
+            "spikeforge neurons reset to 0 or by subtraction"
+        )
+    value = node.metadata.get(RESET_KEY, "zero")
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _lif(name: str, node: nir.LIF, timing: Timing) -> Neuron:
+    a = timing.retention(_vector(node, "tau"))
+    return Neuron(name, "LIF", a, (1 - a) * _vector(node, "r"), (1 - a) * _vector(node, "v_leak"),
+                  _vector(node, "v_threshold"), _reset(name, node))
+
+
+def _if(name: str, node: nir.IF, timing: Timing) -> Neuron:
+    r = _vector(node, "r")
+    return Neuron(name, "IF", None, r, np.zeros_like(r), _vector(node, "v_threshold"), _reset(name, node))
+
+
+def _li(name: str, node: nir.LI, timing: Timing) -> Neuron:
+    a = timing.retention(_vector(node, "tau"))
+    return Neuron(name, "LI", a, (1 - a) * _vector(node, "r"), (1 - a) * _vector(node, "v_leak"), None, "zero")
+
+
+def _i(name: str, node: nir.I, timing: Timing) -> Neuron:
+    r = _vector(node, "r")
+    return Neuron(name, "I", None, r, np.zeros_like(r), None, "zero")
+
+
+# NIR node type -> handler (hls4ml-style registries: add a type by adding a line)
+SYNAPSES: dict[type, Callable[[str, nir.NIRNode, Timing], Synapse]] = {nir.Affine: _affine, nir.Linear: _linear}
+NEURONS: dict[type, Callable[[str, nir.NIRNode, Timing], Neuron]] = {nir.LIF: _lif, nir.IF: _if, nir.LI: _li, nir.I: _i}
+PASS_THROUGH = (nir.Input, nir.Output, nir.Flatten)
+
+
+def read_graph(path: str | os.PathLike) -> nir.NIRGraph:
+    """Read a .nir file (nir 1.0.8) without its type check, which rejects norse's batched Input shapes."""
+    path = Path(path)
+    if not path.is_file():
+        raise SpikeforgeError(f"{path}: no such NIR file")
+    try:
+        graph = nir.read(path, type_check=False)
+    except (OSError, KeyError, ValueError, TypeError, AssertionError) as exc:
+        raise SpikeforgeError(f"{path}: not a readable NIR graph ({type(exc).__name__}: {exc})") from None
+    if not isinstance(graph, nir.NIRGraph):
+        raise SpikeforgeError(f"{path}: holds a single {type(graph).__name__} node, not a NIR graph")
+    return graph
+
+
+def chain(graph: nir.NIRGraph) -> list[tuple[str, nir.NIRNode]]:
+    """The nodes from the Input to the Output, in order; fails unless the graph is one feed-forward chain."""
+    succ: dict[str, list[str]] = defaultdict(list)
+    preds: dict[str, int] = defaultdict(int)
+    for src, dst in graph.edges:
+        succ[src].append(dst)
+        preds[dst] += 1
+    inputs = [name for name, node in graph.nodes.items() if isinstance(node, nir.Input)]
+    if len(inputs) != 1:
+        raise SpikeforgeError(f"the NIR graph has {len(inputs)} Input nodes; spikeforge imports graphs with exactly one")
+    order, current = [inputs[0]], inputs[0]
+    while succ[current]:
+        if len(succ[current]) > 1:
+            raise SpikeforgeError(f"NIR node {current!r} feeds {len(succ[current])} nodes ({', '.join(succ[current])}); spikeforge imports feed-forward chains only")
+        current = succ[current][0]
+        if current not in graph.nodes:
+            raise SpikeforgeError(f"a NIR edge leads to {current!r}, which is not a node of the graph")
+        if current in order or preds[current] > 1:
+            raise SpikeforgeError(f"NIR node {current!r} ({type(graph.nodes[current]).__name__}) has {preds[current]} inputs (recurrent or merging); spikeforge imports feed-forward chains only")
+        order.append(current)
+    stray = [name for name in graph.nodes if name not in order]
+    if stray:
+        node = graph.nodes[stray[0]]
+        raise SpikeforgeError(f"NIR node {stray[0]!r} ({type(node).__name__}) is not on the chain from the Input; spikeforge imports feed-forward chains only")
+    return [(name, graph.nodes[name]) for name in order]
+
+
+def _unsupported(name: str, node: nir.NIRNode) -> SpikeforgeError:
+    known = ", ".join(t.__name__ for t in (*SYNAPSES, *NEURONS, *PASS_THROUGH))
+    return SpikeforgeError(f"NIR node {name!r} has type {type(node).__name__}, which spikeforge cannot import (supported: {known})")
+
+
+def _pairs(graph: nir.NIRGraph, timing: Timing) -> list[tuple[Synapse, Neuron]]:
+    pairs: list[tuple[Synapse, Neuron]] = []
+    pending: Synapse | None = None
+    for name, node in chain(graph):
+        kind = type(node)
+        if isinstance(node, PASS_THROUGH):
+            continue
+        if kind in SYNAPSES:
+            if pending is not None:
+                raise SpikeforgeError(f"NIR node {name!r} ({kind.__name__}) follows synapse {pending.name!r} with no neuron between them")
+            pending = SYNAPSES[kind](name, node, timing)
+        elif kind in NEURONS:
+            if pending is None:
+                raise SpikeforgeError(f"NIR node {name!r} ({kind.__name__}) has no Affine/Linear synapse before it")
+            if pairs and pairs[-1][1].threshold is None:
+                raise SpikeforgeError(f"NIR node {pairs[-1][1].name!r} ({pairs[-1][1].kind}) does not spike, so it can only be the last neuron")
+            pairs.append((pending, NEURONS[kind](name, node, timing)))
+            pending = None
+        else:
+            raise _unsupported(name, node)
+    if pending is not None:
+        raise SpikeforgeError(f"NIR node {pending.name!r} is a synapse with no neuron after it; the graph must end in a neuron")
+    if not pairs:
+        raise SpikeforgeError("the NIR graph holds no synapse + neuron pair")
+    return pairs
+
+
+def import_graph(
+    graph: nir.NIRGraph, timing: Timing, *, weight_bits: int = 8, source: str = "<graph>"
+) -> tuple[SpikingMLP, MappingReport]:
+    """Map the graph's continuous-time parameters to our discrete ones and build the model, reporting the errors."""
+    float_layers, mappings, warnings = [], [], []
+    for i, (syn, neuron) in enumerate(_pairs(graph, timing)):
+        n_out, n_in = syn.weight.shape
+        if neuron.gain.size != n_out:
+            raise SpikeforgeError(f"NIR node {neuron.name!r} has {neuron.gain.size} neurons but synapse {syn.name!r} has {n_out} outputs")
+        leak = None if neuron.retention is None else fit_leak_shift(neuron.retention, timing)
+        if neuron.retention is not None and (neuron.retention <= 0).any():
+            warnings.append(
+                f"layer {i} ({neuron.name}): tau <= dt for some neurons (retention {leak.retention_target_min:.3g}), so they "
+                f"forget everything within a step; check --dt and --tau-convention (norse 1.1.0 writes dt*tau, norse issue #411)"
+            )
+        bias = neuron.gain * syn.bias + neuron.rest
+        float_layers.append(FloatLayer(
+            weight=neuron.gain[:, None] * syn.weight,
+            bias=bias if np.any(bias != 0) else None,
+            threshold=neuron.threshold if neuron.threshold is not None else 1.0,
+            leak_shift=None if leak is None else leak.leak_shift,
+            reset=neuron.reset,
+        ))
+        thr = neuron.threshold
+        mappings.append(LayerMapping(
+            nodes=[syn.name, neuron.name], neuron=neuron.kind, n_in=int(n_in), n_out=int(n_out), leak=leak,
+            input_gain_min=float(neuron.gain.min()), input_gain_max=float(neuron.gain.max()), reset=neuron.reset,
+            threshold_min=None if thr is None else float(thr.min()), threshold_max=None if thr is None else float(thr.max()),
+        ))
+    readout = "membrane" if mappings[-1].threshold_min is None else "count"
+    model = SpikingMLP.from_float_layers(float_layers, readout=readout, weight_bits=weight_bits)
+    for mapping, wanted, got, ints in zip(mappings, float_layers, model.float_layers(), model.integer_layers(), strict=True):
+        mapping.weight_bits = weight_bits
+        mapping.weight_scale = ints.scale
+        mapping.weight_abs_error_max = float(np.abs(got.weight - wanted.weight).max())
+        mapping.weight_abs_max = float(np.abs(wanted.weight).max())
+        want_bias = np.zeros(mapping.n_out) if wanted.bias is None else wanted.bias
+        got_bias = np.zeros(mapping.n_out) if got.bias is None else got.bias
+        mapping.bias_abs_error_max = float(np.abs(got_bias - want_bias).max())
+        if mapping.threshold_min is not None:
+            mapping.threshold_abs_error_max = float(np.abs(np.asarray(got.threshold) - wanted.threshold).max())
+    return model, MappingReport(source=source, timing=timing, readout=readout, layers=mappings, warnings=warnings)

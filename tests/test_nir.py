@@ -1,0 +1,163 @@
+"""NIR import/export: graphs written by norse's own ``to_nir`` (tests/fixtures/make_norse_nir.py) and our round trip."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import nir
+import numpy as np
+import pytest
+import torch
+
+from spikeforge.cli import main
+from spikeforge.errors import SpikeforgeError
+from spikeforge.nir_io import Timing, export_graph, import_graph, read_graph, write_graph
+from spikeforge.snn import FloatLayer, SpikingMLP
+from spikeforge.train.checkpoint import load_model
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NORSE = Timing(dt=1e-3, discretization="euler", tau_convention="norse")  # norse 1.1.0 writes tau as dt*tau
+
+
+def test_norse_lif_graph_reproduces_norse_outputs() -> None:
+    """Linear -> LIFBox -> Linear -> LIBox from norse (tau = 8 dt, dyadic weights): our model computes what norse did."""
+    model, report = import_graph(read_graph(FIXTURES / "norse_lifbox.nir"), NORSE, weight_bits=8)
+    io = np.load(FIXTURES / "norse_lifbox_io.npz")
+    assert io["margin"] > 1e-3  # the fixture has no membrane within 1e-3 of a threshold (> vs >= cannot matter)
+    assert model.readout == "membrane" and [layer.leak_shift for layer in model.layers] == [3, 3]
+    x = torch.tensor(io["spikes"], dtype=torch.float32)
+    with torch.no_grad():
+        hidden = model.spike_trains(x)[0].numpy()
+        readout = model(x).numpy()
+    assert io["hidden_spikes"].sum() > 100  # the test exercises real spiking
+    np.testing.assert_array_equal(hidden, io["hidden_spikes"])
+    np.testing.assert_allclose(readout, io["membrane"][:, -1], atol=1e-5)
+    for layer in report.layers:
+        assert layer.leak.leak_shift == 3 and layer.leak.retention_abs_error_max < 1e-6
+        assert layer.weight_abs_error_max < 1e-6  # dyadic weights survive 8-bit power-of-two quantization
+    # the threshold (1.0) lands on the weight grid exactly, and the weights are the norse ones times dt/tau
+    g = read_graph(FIXTURES / "norse_lifbox.nir")
+    np.testing.assert_allclose(model.float_layers()[0].weight, g.nodes["0"].weight / 8, atol=1e-6)
+    np.testing.assert_array_equal(model.float_layers()[0].threshold, np.ones(8))
+
+
+def test_norse_default_tau_approximation_is_reported() -> None:
+    """norse's default tau = 10 ms at dt = 1 ms: k = 3, retention 0.875 instead of 0.9 (euler) or exp(-0.1) (exact)."""
+    graph = read_graph(FIXTURES / "norse_tau10ms.nir")
+    _, euler = import_graph(graph, NORSE)
+    fit = euler.layers[0].leak
+    assert fit.leak_shift == 3  # |0.9 - 0.875| = 0.025 < |0.9 - 0.9375| = 0.0375
+    assert fit.retention_ours == 0.875
+    assert fit.retention_target_min == pytest.approx(0.9, abs=1e-6)
+    assert fit.retention_abs_error_max == pytest.approx(0.025, abs=1e-6)
+    assert fit.tau_steps_target_min == pytest.approx(10.0, rel=1e-5) and fit.tau_steps_ours == 8.0
+    assert fit.tau_relative_error_max == pytest.approx(0.2, abs=1e-5)
+    _, exact = import_graph(graph, Timing(dt=1e-3, discretization="exact", tau_convention="norse"))
+    fit = exact.layers[1].leak
+    assert fit.leak_shift == 3  # |e^-0.1 - 0.875| = 0.0298 < |e^-0.1 - 0.9375| = 0.0327
+    assert fit.retention_abs_error_max == pytest.approx(math.exp(-0.1) - 0.875, abs=1e-6)
+    assert fit.tau_steps_ours == pytest.approx(-1 / math.log(0.875))
+    assert fit.tau_relative_error_max == pytest.approx(abs(-1 / math.log(0.875) - 10) / 10, rel=1e-4)
+    md = exact.to_markdown()
+    assert "| 0 | 0 -> 1 | LIF | 12 | 8 | 3 |" in md and "`exact`" in md
+
+
+def test_norse_tau_read_as_seconds_is_flagged() -> None:
+    _, report = import_graph(read_graph(FIXTURES / "norse_tau10ms.nir"), Timing(dt=1e-3))
+    assert len(report.warnings) == 2 and "tau <= dt" in report.warnings[0] and "norse issue #411" in report.warnings[0]
+
+
+def test_norse_iaf_graph() -> None:
+    """IAF layers (no leak): thresholds 0.5 and 2.0 carried over, float weights rounded onto the 8-bit grid."""
+    graph = read_graph(FIXTURES / "norse_iaf.nir")
+    model, report = import_graph(graph, NORSE, weight_bits=8)
+    assert model.readout == "count" and [layer.leak_shift for layer in model.layers] == [None, None]
+    assert [(m.threshold_min, m.threshold_max) for m in report.layers] == [(0.5, 0.5), (2.0, 2.0)]
+    for i, (ints, name, m) in enumerate(zip(model.integer_layers(), ["0", "2"], report.layers, strict=True)):
+        w = np.asarray(graph.nodes[name].weight, dtype=np.float64)
+        assert math.log2(ints.scale) == round(math.log2(ints.scale))
+        np.testing.assert_array_equal(ints.weight, np.clip(np.round(w / ints.scale), -128, 127).astype(np.int64))
+        assert 0 < m.weight_abs_error_max <= ints.scale / 2 + 1e-9, i
+        assert ints.threshold.tolist() == [round([0.5, 2.0][i] / ints.scale)] * ints.threshold.size
+
+
+def test_unsupported_node_names_it() -> None:
+    with pytest.raises(SpikeforgeError, match=r"NIR node '1' has type CubaLIF, which spikeforge cannot import"):
+        import_graph(read_graph(FIXTURES / "norse_cubalif.nir"), NORSE)
+
+
+def _graph(nodes: dict[str, nir.NIRNode], edges: list[tuple[str, str]]) -> nir.NIRGraph:
+    return nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
+
+
+def test_graph_shape_errors() -> None:
+    w = np.ones((2, 3), dtype=np.float32)
+    lif = nir.LIF(tau=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2))
+    inp, out = nir.Input(input_type={"input": np.array([3])}), nir.Output(output_type={"output": np.array([2])})
+    branching = _graph({"in": inp, "a": nir.Linear(weight=w), "b": nir.Linear(weight=w), "n": lif, "out": out},
+                       [("in", "a"), ("in", "b"), ("a", "n"), ("b", "n"), ("n", "out")])
+    with pytest.raises(SpikeforgeError, match=r"node 'in' feeds 2 nodes"):
+        import_graph(branching, Timing())
+    no_synapse = _graph({"in": inp, "n": lif, "out": out}, [("in", "n"), ("n", "out")])
+    with pytest.raises(SpikeforgeError, match=r"node 'n' \(LIF\) has no Affine/Linear synapse before it"):
+        import_graph(no_synapse, Timing())
+    bad_reset = nir.LIF(tau=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2), v_reset=np.full(2, 0.5))
+    with pytest.raises(SpikeforgeError, match=r"node 'n' \(LIF\) resets to v_reset=0.5"):
+        import_graph(_graph({"in": inp, "a": nir.Linear(weight=w), "n": bad_reset, "out": out},
+                            [("in", "a"), ("a", "n"), ("n", "out")]), Timing())
+    with pytest.raises(SpikeforgeError, match="no such NIR file"):
+        read_graph(FIXTURES / "missing.nir")
+
+
+def _our_model(seed: int) -> SpikingMLP:
+    rng = np.random.default_rng(seed)
+    layers = [
+        FloatLayer(rng.normal(0, 0.5, (16, 10)), rng.normal(0, 0.1, 16), 1.0, leak_shift=3, reset="subtract"),
+        FloatLayer(rng.normal(0, 0.5, (12, 16)), rng.normal(0, 0.1, 12), 0.75, leak_shift=None, reset="zero"),
+        FloatLayer(rng.normal(0, 0.5, (4, 12)), rng.normal(0, 0.1, 4), 1.0, leak_shift=5),
+    ]
+    return SpikingMLP.from_float_layers(layers, readout="membrane", weight_bits=5)
+
+
+@pytest.mark.parametrize("discretization", ["euler", "exact"])
+def test_round_trip_of_our_model(tmp_path: Path, discretization: str) -> None:
+    model = _our_model(1)
+    timing = Timing(dt=1e-3, discretization=discretization)
+    graph, warnings = export_graph(model, timing)
+    assert [type(n).__name__ for n in graph.nodes.values()] == ["Input", "Affine", "LIF", "Affine", "IF", "Affine", "LI", "Output"]
+    assert len(warnings) == 1 and "layer 0 resets by subtraction" in warnings[0]
+    path = write_graph(graph, tmp_path / "ours.nir")
+    reread = nir.read(path)  # nir's own type check accepts our file
+    tau = float(np.asarray(reread.nodes["neuron0"].tau)[0])
+    expected_tau = 8e-3 if discretization == "euler" else -1e-3 / math.log(0.875)  # retention 1 - 2^-3
+    assert tau == pytest.approx(expected_tau, rel=1e-6)
+    back, report = import_graph(read_graph(path), timing, weight_bits=5)
+    assert back.readout == "membrane"
+    for ours, theirs, mapped in zip(model.integer_layers(), back.integer_layers(), report.layers, strict=True):
+        np.testing.assert_array_equal(theirs.weight, ours.weight)
+        np.testing.assert_array_equal(theirs.threshold, ours.threshold)
+        np.testing.assert_array_equal(theirs.bias, ours.bias)
+        assert (theirs.scale, theirs.leak_shift) == (ours.scale, ours.leak_shift)
+        assert theirs.reset == ours.reset or mapped.threshold_min is None  # a readout layer never resets
+        assert mapped.weight_abs_error_max < 1e-6 * ours.scale
+    spikes = np.random.default_rng(2).random((20, 10, 10)) < 0.4
+    np.testing.assert_array_equal(back.integer_readout(spikes, [16, 16, 16])[0], model.integer_readout(spikes, [16, 16, 16])[0])
+
+
+def test_cli_import_then_export(tmp_path: Path) -> None:
+    out = tmp_path / "imported"
+    assert main(["import-nir", str(FIXTURES / "norse_lifbox.nir"), "-o", str(out), "--tau-convention", "norse"]) == 0
+    assert {p.name for p in out.iterdir()} >= {"checkpoint.pt", "nir_import.json", "nir_import.md"}
+    loaded, payload = load_model(out)
+    direct, _ = import_graph(read_graph(FIXTURES / "norse_lifbox.nir"), NORSE)
+    for a, b in zip(loaded.integer_layers(), direct.integer_layers(), strict=True):
+        np.testing.assert_array_equal(a.weight, b.weight)
+        np.testing.assert_array_equal(a.threshold, b.threshold)
+    assert payload["meta"]["nir_import"]["layers"][0]["leak"]["leak_shift"] == 3
+    exported = tmp_path / "again.nir"
+    assert main(["export-nir", str(out / "checkpoint.pt"), "-o", str(exported)]) == 0
+    again, _ = import_graph(read_graph(exported), Timing())
+    for a, b in zip(again.integer_layers(), loaded.integer_layers(), strict=True):
+        np.testing.assert_array_equal(a.weight, b.weight)
+    assert main(["import-nir", str(FIXTURES / "norse_cubalif.nir"), "-o", str(tmp_path / "x")]) == 2
