@@ -148,3 +148,30 @@ def test_agrees_with_tonic(tmp_path: Path) -> None:
         np.testing.assert_array_equal(ours[field].astype(np.int64), theirs[field].astype(np.int64))
     counts = tonic.transforms.ToFrame(sensor_size=(34, 34, 2), n_time_bins=1)(theirs)  # [1, P, H, W] event counts
     np.testing.assert_array_equal(bin_events(ours, (34, 34, 2), 1), counts.reshape(1, -1) > 0)
+
+
+def test_nmnist_dataset_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from spikeforge.data.datasets import load_dataset
+
+    rng = np.random.default_rng(4)
+    for split, count in (("Train", 20), ("Test", 3)):
+        for i in range(count):
+            folder = tmp_path / split / str(i % 10)
+            folder.mkdir(parents=True, exist_ok=True)
+            rows = list(zip(rng.integers(0, 34, 30).tolist(), rng.integers(0, 34, 30).tolist(),
+                            rng.integers(0, 2, 30).tolist(), np.sort(rng.integers(0, 300_000, 30)).tolist(), strict=True))
+            write_bin(folder / f"{i:05d}.bin", rows)
+    data = load_dataset("nmnist", root=str(tmp_path))
+    assert data.n_inputs == 2312 and data.n_classes == 10
+    assert data.describe()["sizes"] == {"train": 18, "val": 2, "test": 3}  # val = 10% of Train, seeded
+    assert sorted(data.labels("train").tolist() + data.labels("val").tolist()) == sorted(i % 10 for i in range(20))
+    test_spikes = data.spike_trains("test", 6)
+    direct, labels = load_nmnist(tmp_path, "test", timesteps=6, quiet=True)
+    np.testing.assert_array_equal(test_spikes, direct)
+    np.testing.assert_array_equal(data.labels("test"), labels)
+    monkeypatch.delenv("SPIKEFORGE_NMNIST", raising=False)
+    with pytest.raises(SpikeforgeError, match="set SPIKEFORGE_NMNIST"):
+        load_dataset("nmnist")
+    monkeypatch.setenv("SPIKEFORGE_NMNIST", str(tmp_path / "nowhere"))
+    with pytest.raises(SpikeforgeError, match=r"nowhere: no such N-MNIST folder"):
+        load_dataset("nmnist")

@@ -145,3 +145,11 @@ def mnist1d() -> StaticDataset:
     lo, hi = xs["train"].min(), xs["train"].max()
     xs = {k: np.clip((v - lo) / (hi - lo), 0.0, 1.0) for k, v in xs.items()}
     return StaticDataset("mnist1d", 10, xs, ys, source="mnist1d.data.make_dataset(get_dataset_args())")
+
+
+@register("nmnist")
+def nmnist(root: str | None = None) -> Dataset:
+    """N-MNIST read from the user's local Train/ and Test/ .bin files (root= or $SPIKEFORGE_NMNIST)."""
+    from spikeforge.data.nmnist import nmnist_dataset
+
+    return nmnist_dataset(root)

@@ -88,18 +88,8 @@ def bin_events(
     return frames
 
 
-def load_nmnist(
-    root: str | Path,
-    split: str,
-    timesteps: int,
-    window_us: int | None = None,
-    limit: int | None = None,
-    quiet: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Read ROOT/Train or ROOT/Test (``<digit>/*.bin``, the original layout) -> spikes [N, T, 2312], labels [N].
-
-    Files are taken in sorted order (label folder, then name); ``limit`` keeps the first N of them.
-    """
+def nmnist_files(root: str | Path, split: str) -> list[tuple[Path, int]]:
+    """The (file, label) pairs of ROOT/Train or ROOT/Test (``<digit>/*.bin``, the original layout), sorted."""
     if split not in NMNIST_SPLITS:
         raise SpikeforgeError(f"unknown N-MNIST split {split!r}; choose one of {', '.join(NMNIST_SPLITS)}")
     folder = Path(root) / NMNIST_SPLITS[split]
@@ -108,11 +98,28 @@ def load_nmnist(
     files = [(f, int(d.name)) for d in sorted(folder.iterdir()) if d.is_dir() and d.name.isdigit() for f in sorted(d.glob("*.bin"))]
     if not files:
         raise SpikeforgeError(f"{folder}: holds no <digit>/*.bin N-MNIST event files")
-    files = files[:limit] if limit is not None else files
-    return _stack(
-        ((read_nmnist_bin(f), label, str(f)) for f, label in files),
-        len(files), NMNIST_SENSOR, timesteps, window_us, quiet, f"N-MNIST {split}",
-    )
+    return files
+
+
+def bin_nmnist_files(
+    files: list[tuple[Path, int]], timesteps: int, window_us: int | None = None, quiet: bool = False, what: str = "N-MNIST"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read and bin N-MNIST files -> spikes [N, T, 2312], labels [N]."""
+    samples = ((read_nmnist_bin(f), label, str(f)) for f, label in files)
+    return _stack(samples, len(files), NMNIST_SENSOR, timesteps, window_us, quiet, what)
+
+
+def load_nmnist(
+    root: str | Path,
+    split: str,
+    timesteps: int,
+    window_us: int | None = None,
+    limit: int | None = None,
+    quiet: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read ROOT/Train or ROOT/Test -> spikes [N, T, 2312], labels [N]; ``limit`` keeps the first N files."""
+    files = nmnist_files(root, split)
+    return bin_nmnist_files(files[:limit] if limit is not None else files, timesteps, window_us, quiet, f"N-MNIST {split}")
 
 
 def frames_from_tonic(
