@@ -161,3 +161,17 @@ def test_cli_import_then_export(tmp_path: Path) -> None:
     for a, b in zip(again.integer_layers(), loaded.integer_layers(), strict=True):
         np.testing.assert_array_equal(a.weight, b.weight)
     assert main(["import-nir", str(FIXTURES / "norse_cubalif.nir"), "-o", str(tmp_path / "x")]) == 2
+
+
+def test_imported_norse_graph_exports_bit_exactly_to_hardware() -> None:
+    """The imported model's integers, as a SPEC hardware model, give the golden simulator's readouts."""
+    from spikeforge.export.hardware import choose_membrane_bits, integer_readout, to_hardware_model
+    from spikeforge.hw import golden
+
+    model, _ = import_graph(read_graph(FIXTURES / "norse_lifbox.nir"), NORSE, weight_bits=8)
+    spikes = np.load(FIXTURES / "norse_lifbox_io.npz")["spikes"].astype(bool)
+    hw = to_hardware_model(model, choose_membrane_bits(model, spikes))
+    assert [layer.leak_shift for layer in hw.layers] == [3, 3] and hw.readout == "membrane"
+    reference = golden.run(hw, spikes).readout
+    assert np.abs(reference).max() > 0
+    np.testing.assert_array_equal(integer_readout(model, hw, spikes), reference)
