@@ -1,0 +1,83 @@
+"""Fit the LUT and FF constants (non-negative least squares on the fitting configurations) and compare
+the model with synthesis on every configuration, fitting and hold-out alike."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from spikeforge.resources.model import design_features, estimate_params
+from spikeforge.resources.sweep import SweepConfig
+from spikeforge.resources.yosys import SynthResult
+from spikeforge.rtl.generator import core_params
+
+FITTED = ("lut", "ff")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Estimate vs Yosys for one configuration."""
+
+    name: str
+    holdout: bool
+    lanes: int
+    sizes: tuple[int, ...]
+    est: dict[str, float]
+    synth: dict[str, int]
+
+    def error(self, resource: str) -> float:
+        """Relative error of the estimate, (est - synth) / synth (0 when both are 0)."""
+        s, e = self.synth[resource], self.est[resource]
+        return 0.0 if s == e else (e - s) / max(s, 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {f"{r}_error": round(self.error(r), 4) for r in ("lut", "ff")}
+
+
+def fit_constants(configs: list[SweepConfig], results: list[SynthResult], base: dict[str, Any]) -> dict[str, Any]:
+    """New constants: ``base`` with lut/ff refitted by NNLS on the non-hold-out configurations.
+
+    Rows are scaled by 1/synth so the fit minimizes relative (not absolute) error, matching the targets."""
+    from scipy.optimize import nnls
+
+    rows = [(design_features(core_params(c.model(), c.lanes)[0]), r) for c, r in zip(configs, results, strict=True)
+            if not c.holdout]
+    constants = dict(base)
+    for index, resource in enumerate(FITTED):
+        names = sorted({k for feats, _ in rows for k in feats[index]})
+        a = np.array([[feats[index].get(k, 0.0) for k in names] for feats, _ in rows])
+        y = np.array([getattr(r, resource) for _, r in rows], dtype=float)
+        w = 1.0 / np.maximum(y, 1.0)
+        coef, _ = nnls(a * w[:, None], y * w)
+        constants[resource] = {k: round(float(c), 5) for k, c in zip(names, coef, strict=True)}
+    return constants
+
+
+def compare(configs: list[SweepConfig], results: list[SynthResult], constants: dict[str, Any]) -> list[Comparison]:
+    """Estimate every configuration with ``constants`` beside its synthesis result."""
+    out = []
+    for config, result in zip(configs, results, strict=True):
+        est = estimate_params(core_params(config.model(), config.lanes)[0], constants)
+        out.append(Comparison(config.name, config.holdout, config.lanes, config.sizes, est.totals(),
+                              {"lut": result.lut, "ff": result.ff, "bram18": result.bram18, "dsp": result.dsp}))
+    return out
+
+
+def summary(rows: list[Comparison]) -> dict[str, Any]:
+    """Median / max absolute relative error of LUT and FF, and BRAM18/DSP exact matches, per subset."""
+    out: dict[str, Any] = {}
+    for subset, chosen in (("all", rows), ("fit", [r for r in rows if not r.holdout]),
+                           ("holdout", [r for r in rows if r.holdout])):
+        if not chosen:
+            continue
+        entry: dict[str, Any] = {"configs": len(chosen)}
+        for resource in FITTED:
+            errors = np.abs([r.error(resource) for r in chosen])
+            entry[f"{resource}_median_abs_error"] = round(float(np.median(errors)), 4)
+            entry[f"{resource}_max_abs_error"] = round(float(np.max(errors)), 4)
+        for resource in ("bram18", "dsp"):
+            entry[f"{resource}_exact"] = sum(r.est[resource] == r.synth[resource] for r in chosen)
+        out[subset] = entry
+    return out

