@@ -175,3 +175,24 @@ def test_imported_norse_graph_exports_bit_exactly_to_hardware() -> None:
     reference = golden.run(hw, spikes).readout
     assert np.abs(reference).max() > 0
     np.testing.assert_array_equal(integer_readout(model, hw, spikes), reference)
+
+
+def test_reference_stepping_reproduces_norse() -> None:
+    """The exact NIR stepping used for the behaviour check agrees with norse's own recorded run."""
+    from spikeforge.nir_io.reader import layer_pairs
+    from spikeforge.nir_io.reference import simulate
+
+    io = np.load(FIXTURES / "norse_lifbox_io.npz")
+    layer_spikes, readout = simulate(layer_pairs(read_graph(FIXTURES / "norse_lifbox.nir"), NORSE), io["spikes"])
+    np.testing.assert_array_equal(layer_spikes[0], io["hidden_spikes"].astype(bool))
+    np.testing.assert_allclose(readout, io["membrane"][:, -1], atol=1e-5)
+
+
+def test_behaviour_check_in_report() -> None:
+    _, good = import_graph(read_graph(FIXTURES / "norse_lifbox.nir"), NORSE)
+    b = good.behaviour
+    assert (b.samples, b.timesteps) == (64, 32) and b.reference_spike_rate[0] > 0.05
+    assert b.spike_agreement[0] > 0.99  # exact mapping; only v == v_th ties (dyadic weights) can differ
+    assert "## Behaviour against the NIR reference" in good.to_markdown()
+    _, wrong = import_graph(read_graph(FIXTURES / "norse_tau10ms.nir"), Timing())  # norse's dt*tau read as seconds
+    assert wrong.behaviour.spike_agreement[0] < 0.9 and wrong.behaviour.prediction_agreement < 0.5

@@ -102,9 +102,10 @@ def nmnist_files(root: str | Path, split: str) -> list[tuple[Path, int]]:
 
 
 def bin_nmnist_files(
-    files: list[tuple[Path, int]], timesteps: int, window_us: int | None = None, quiet: bool = False, what: str = "N-MNIST"
+    files: list[tuple[Path, int]], timesteps: int, window_us: int | None = None, quiet: bool | None = False,
+    what: str = "N-MNIST",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Read and bin N-MNIST files -> spikes [N, T, 2312], labels [N]."""
+    """Read and bin N-MNIST files -> spikes [N, T, 2312], labels [N]; ``quiet=None``: a bar only on a terminal."""
     samples = ((read_nmnist_bin(f), label, str(f)) for f, label in files)
     return _stack(samples, len(files), NMNIST_SENSOR, timesteps, window_us, quiet, what)
 
@@ -139,7 +140,7 @@ def _stack(
     sensor_size: tuple[int, int, int],
     timesteps: int,
     window_us: int | None,
-    quiet: bool,
+    quiet: bool | None,
     what: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     width, height, polarities = sensor_size

@@ -60,7 +60,8 @@ class EventDataset:
 
 @lru_cache(maxsize=8)
 def _binned(dataset: EventDataset, split: str, timesteps: int) -> np.ndarray:
-    spikes, _ = bin_nmnist_files(dataset.files[split], timesteps, dataset.window_us, what=f"{dataset.name} {split}")
+    # the Dataset protocol has no quiet flag: show the progress bar only on a terminal (tqdm disable=None)
+    spikes, _ = bin_nmnist_files(dataset.files[split], timesteps, dataset.window_us, quiet=None, what=f"{dataset.name} {split}")
     spikes.setflags(write=False)
     return spikes
 

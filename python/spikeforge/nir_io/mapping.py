@@ -143,6 +143,20 @@ class LayerMapping:
 
 
 @dataclass
+class BehaviourCheck:
+    """Our imported model against the NIR reference on seeded random Bernoulli spike trains."""
+
+    samples: int
+    timesteps: int
+    input_rate: float
+    seed: int
+    spike_agreement: list[float]  # per firing layer: fraction of (sample, step, neuron) with equal spikes
+    reference_spike_rate: list[float]
+    prediction_agreement: float  # fraction of samples with the same argmax of the readout
+    readout_relative_error: float  # max |ours - reference| / max |reference|
+
+
+@dataclass
 class MappingReport:
     """The approximation report of a NIR import (JSON + Markdown)."""
 
@@ -151,6 +165,7 @@ class MappingReport:
     readout: str
     layers: list[LayerMapping]
     warnings: list[str] = field(default_factory=list)
+    behaviour: BehaviourCheck | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -182,6 +197,17 @@ class MappingReport:
                     f"{m.weight_scale:g}", f"{m.weight_abs_error_max:.3g} ({m.weight_abs_max:.3g})", f"{m.threshold_abs_error_max:.3g}",
                 ]) + " |"
             )
+        b = self.behaviour
+        if b is not None:
+            lines += [
+                "", "## Behaviour against the NIR reference", "",
+                f"{b.samples} random spike trains of {b.timesteps} steps (input rate {b.input_rate}, seed {b.seed}) through the",
+                "NIR graph stepped exactly (float64, per-neuron retention, unquantized weights, v > v_th) and through ours:", "",
+                f"- spike agreement per firing layer: {', '.join(f'{a:.4f}' for a in b.spike_agreement) or '-'}"
+                f" (reference spike rates {', '.join(f'{r:.3f}' for r in b.reference_spike_rate) or '-'})",
+                f"- prediction (argmax) agreement: {b.prediction_agreement:.4f}",
+                f"- readout error: max |ours - reference| / max |reference| = {b.readout_relative_error:.4g}",
+            ]
         if self.warnings:
             lines += ["", "## Warnings", "", *(f"- {w}" for w in self.warnings)]
         return "\n".join(lines) + "\n"

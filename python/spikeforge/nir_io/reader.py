@@ -140,7 +140,8 @@ def _unsupported(name: str, node: nir.NIRNode) -> SpikeforgeError:
     return SpikeforgeError(f"NIR node {name!r} has type {type(node).__name__}, which spikeforge cannot import (supported: {known})")
 
 
-def _pairs(graph: nir.NIRGraph, timing: Timing) -> list[tuple[Synapse, Neuron]]:
+def layer_pairs(graph: nir.NIRGraph, timing: Timing) -> list[tuple[Synapse, Neuron]]:
+    """The graph as (synapse, neuron) pairs with the neurons' discretized parameters (per neuron, exact)."""
     pairs: list[tuple[Synapse, Neuron]] = []
     pending: Synapse | None = None
     for name, node in chain(graph):
@@ -172,7 +173,8 @@ def import_graph(
 ) -> tuple[SpikingMLP, MappingReport]:
     """Map the graph's continuous-time parameters to our discrete ones and build the model, reporting the errors."""
     float_layers, mappings, warnings = [], [], []
-    for i, (syn, neuron) in enumerate(_pairs(graph, timing)):
+    pairs = layer_pairs(graph, timing)
+    for i, (syn, neuron) in enumerate(pairs):
         n_out, n_in = syn.weight.shape
         if neuron.gain.size != n_out:
             raise SpikeforgeError(f"NIR node {neuron.name!r} has {neuron.gain.size} neurons but synapse {syn.name!r} has {n_out} outputs")
@@ -208,4 +210,8 @@ def import_graph(
         mapping.bias_abs_error_max = float(np.abs(got_bias - want_bias).max())
         if mapping.threshold_min is not None:
             mapping.threshold_abs_error_max = float(np.abs(np.asarray(got.threshold) - wanted.threshold).max())
-    return model, MappingReport(source=source, timing=timing, readout=readout, layers=mappings, warnings=warnings)
+    from spikeforge.nir_io.reference import compare  # reference builds on this module's Synapse/Neuron
+
+    behaviour = compare(pairs, model)
+    return model, MappingReport(source=source, timing=timing, readout=readout, layers=mappings, warnings=warnings,
+                                behaviour=behaviour)
