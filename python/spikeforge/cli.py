@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "info": "spikeforge.commands.info:info",
     "simulate": "spikeforge.commands.simulate:simulate",
     "demo": "spikeforge.commands.demo:demo",
+    "generate": "spikeforge.commands.generate:generate",
     "train": "spikeforge.commands.train:train",
     "import-nir": "spikeforge.commands.import_nir:import_nir",
     "export-nir": "spikeforge.commands.export_nir:export_nir",

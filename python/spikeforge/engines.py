@@ -22,6 +22,7 @@ from spikeforge.hw.model import HardwareModel
 
 ENGINES: dict[str, str] = {
     "golden": "spikeforge.engines:golden_engine",
+    "rtl": "spikeforge.rtl.engine:rtl_engine",
 }
 
 GOLDEN_BATCH = 256

@@ -65,19 +65,25 @@ def _runner():
 
 
 @contextlib.contextmanager
-def _quiet(enabled: bool):
-    """Silence the simulator's stdout (cocotb logs per run) when asked."""
-    if not enabled:
+def _logged(log: Path | None):
+    """Send the simulator's stdout and stderr (cocotb, make, Verilator) to ``log`` when given."""
+    if log is None:
         yield
         return
-    saved = os.dup(1)
+    saved = [os.dup(1), os.dup(2)]
     try:
-        with open(os.devnull, "w") as null, contextlib.redirect_stdout(io.StringIO()):
-            os.dup2(null.fileno(), 1)
-            yield
+        with open(log, "a") as f, contextlib.redirect_stdout(io.StringIO()):
+            os.dup2(f.fileno(), 1)
+            os.dup2(f.fileno(), 2)
+            try:
+                yield
+            except Exception as exc:
+                raise SpikeforgeError(f"the Verilator/cocotb step failed ({type(exc).__name__}); see {log}") from exc
     finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
 
 
 # Verilator/cocotb support objects, identical for every design: compiled once, then copied into
@@ -136,7 +142,7 @@ def build(design_dir: str | os.PathLike, build_dir: str | os.PathLike, *, quiet:
     manifest = json.loads((design / "manifest.json").read_text())
     build_path = Path(build_dir).resolve()
     _seed_objects(build_path)
-    with _quiet(quiet):
+    with _logged(_mkdir(build_path) / "build.log" if quiet else None):
         _runner().build(
             sources=[design / s for s in manifest["sources"]],
             includes=[design / d for d in manifest["include_dirs"]],
@@ -171,7 +177,7 @@ def run(
     result_path.unlink(missing_ok=True)
     if str(SIM_DIR) not in sys.path:
         sys.path.insert(0, str(SIM_DIR))
-    with _quiet(quiet):
+    with _logged(run_dir / "sim.log" if quiet else None):
         _runner().test(
             test_module=TB_MODULE,
             hdl_toplevel=(build_path / "sf_top.txt").read_text(),
