@@ -26,13 +26,14 @@ def _leak(value: str) -> int | None:
 @click.option("--epochs", default=30, show_default=True, type=click.IntRange(1))
 @click.option("--batch-size", default=128, show_default=True, type=click.IntRange(1))
 @click.option("--lr", default=1e-2, show_default=True, type=float)
+@click.option("--weight-decay", default=0.0, show_default=True, type=click.FloatRange(0), help="Adam L2 weight decay.")
 @click.option("--patience", default=10, show_default=True, type=click.IntRange(1), help="Early-stopping patience (epochs).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("-o", "--output", "output_dir", required=True, type=click.Path(path_type=Path), help="Output directory.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def train(dataset: str, hidden: tuple[int, ...], timesteps: int, encoder: str, weight_bits: int, leak_shift: str,
           reset: str, readout: str, surrogate: str, bias: bool, detach_reset: bool, epochs: int, batch_size: int,
-          lr: float, patience: int, seed: int, output_dir: Path, quiet: bool) -> None:
+          lr: float, weight_decay: float, patience: int, seed: int, output_dir: Path, quiet: bool) -> None:
     """Train on DATASET with brevitas QAT, export DIR/model.npz and report float and hardware accuracy."""
     from spikeforge.data.datasets import DATASETS
     from spikeforge.errors import SpikeforgeError
@@ -48,7 +49,7 @@ def train(dataset: str, hidden: tuple[int, ...], timesteps: int, encoder: str, w
     cfg = TrainConfig(
         dataset=dataset, hidden=list(hidden) or [128], timesteps=timesteps, encoder=encoder, weight_bits=weight_bits,
         leak_shift=leak, reset=reset, readout=readout, surrogate=surrogate, bias=bias, detach_reset=detach_reset,
-        epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed,
+        epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, patience=patience, seed=seed,
     )
     report = run_training(cfg, output_dir, quiet=quiet)
     fa, ha = report.float_accuracy["test"], report.hardware_accuracy["test"]
