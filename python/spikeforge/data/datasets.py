@@ -34,6 +34,8 @@ class Dataset(Protocol):
 
     def spike_trains(self, split: str, timesteps: int, encoder: str = "rate") -> np.ndarray: ...
 
+    def describe(self) -> dict[str, Any]: ...
+
 
 @dataclass(frozen=True, eq=False)
 class StaticDataset:
