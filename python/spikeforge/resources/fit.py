@@ -81,3 +81,44 @@ def summary(rows: list[Comparison]) -> dict[str, Any]:
             entry[f"{resource}_exact"] = sum(r.est[resource] == r.synth[resource] for r in chosen)
         out[subset] = entry
     return out
+
+
+LATENCY_FITTED = ("drain_cycles", "row_cycles", "timestep_cycles", "readout_cycles", "sample_cycles")
+
+
+def fit_latency(cases: list, measured: dict[str, float], base: dict[str, Any]) -> dict[str, Any]:
+    """Refit the latency terms (least squares on relative error, non-hold-out cases) from the RTL-derived
+    starting point in ``base``; the per-event terms stay as the RTL fixes them (one slot per cycle)."""
+    from scipy.optimize import least_squares
+
+    from spikeforge.resources.activity import measured as measured_activity
+    from spikeforge.resources.latency import cycles_per_sample
+
+    fitting = [(c, c.model(), measured_activity(c.model(), c.spikes())) for c in cases if not c.holdout]
+    start = np.array([base["latency"][k] for k in LATENCY_FITTED], dtype=float)
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        const = {"latency": base["latency"] | dict(zip(LATENCY_FITTED, x.tolist(), strict=True))}
+        return np.array([(cycles_per_sample(m, a, c.lanes, constants=const).cycles - measured[c.name]) / measured[c.name]
+                         for c, m, a in fitting])
+
+    solution = least_squares(residuals, start, bounds=(0.0, np.inf))
+    fitted = {k: round(float(v), 4) for k, v in zip(LATENCY_FITTED, solution.x, strict=True)}
+    return dict(base) | {"latency": base["latency"] | fitted}
+
+
+def compare_latency(cases: list, measured: dict[str, float], constants: dict[str, Any]) -> list[dict[str, Any]]:
+    """Model vs RTL cycles per sample for every latency case."""
+    from spikeforge.resources.activity import measured as measured_activity
+    from spikeforge.resources.latency import cycles_per_sample
+
+    rows = []
+    for c in cases:
+        if c.name not in measured:
+            continue
+        model = c.model()
+        est = cycles_per_sample(model, measured_activity(model, c.spikes()), c.lanes, constants=constants).cycles
+        rows.append({"name": c.name, "holdout": c.holdout, "sizes": list(c.sizes), "lanes": c.lanes,
+                     "density": c.density, "rtl_cycles": measured[c.name], "est_cycles": round(est, 1),
+                     "error": round((est - measured[c.name]) / measured[c.name], 5)})
+    return rows

@@ -93,12 +93,8 @@ def synth_script(sources: list[str], top: str, family: str = "xc7", include_dirs
     return f"{reads}; synth_xilinx -family {family} -top {top} -flatten -noiopad; tee -q -o {{out}} stat -json"
 
 
-def synthesize(design_dir: str | os.PathLike, *, family: str = "xc7", cache_dir: str | os.PathLike | None = DEFAULT_CACHE,
-               timeout: float = 3600.0) -> SynthResult:
-    """Synthesize the generated core in ``design_dir`` (its manifest.json names top and sources)."""
-    import time
-
-    design = Path(design_dir).resolve()
+def _design_key(design: Path, family: str) -> tuple[str, str, str]:
+    """(top, Yosys script, cache key) of a design folder; the key hashes the script and every file."""
     manifest_path = design / "manifest.json"
     if not manifest_path.is_file():
         raise SpikeforgeError(f"{design}: no manifest.json (not a generated design folder)")
@@ -108,7 +104,24 @@ def synthesize(design_dir: str | os.PathLike, *, family: str = "xc7", cache_dir:
     digest = hashlib.sha256(f"{SCRIPT_VERSION}\n{script}\n".encode())
     for path in sorted(p for p in design.rglob("*") if p.is_file() and p.name != "manifest.json"):
         digest.update(str(path.relative_to(design)).encode() + b"\0" + path.read_bytes())
-    key = digest.hexdigest()[:32]
+    return top, script, digest.hexdigest()[:32]
+
+
+def cached_result(design_dir: str | os.PathLike, *, family: str = "xc7",
+                  cache_dir: str | os.PathLike = DEFAULT_CACHE) -> SynthResult | None:
+    """The cached synthesis result of a design, or None if it was never synthesized."""
+    _, _, key = _design_key(Path(design_dir).resolve(), family)
+    cached = Path(cache_dir) / f"{key}.json"
+    return SynthResult(**json.loads(cached.read_text())) if cached.is_file() else None
+
+
+def synthesize(design_dir: str | os.PathLike, *, family: str = "xc7", cache_dir: str | os.PathLike | None = DEFAULT_CACHE,
+               timeout: float = 3600.0) -> SynthResult:
+    """Synthesize the generated core in ``design_dir`` (its manifest.json names top and sources)."""
+    import time
+
+    design = Path(design_dir).resolve()
+    top, script, key = _design_key(design, family)
     cached = Path(cache_dir) / f"{key}.json" if cache_dir is not None else None
     if cached is not None and cached.is_file():
         return SynthResult(**json.loads(cached.read_text()))

@@ -1,0 +1,150 @@
+"""The resource and latency models as torch functions of per-layer weight density and bit-width, for the
+compressor's budget constraints (issue 6).
+
+    from spikeforge.resources.differentiable import LayerShape, resource_torch
+    out = resource_torch([LayerShape(784, 256), LayerShape(256, 10)], density, bits, lanes=2)
+    out["lut"], out["ff"], out["bram18"], out["dsp"], out["cycles"]   # 0-d tensors
+
+Forward values are the analytical model itself (model.py, memories.py, latency constants) evaluated on
+the core the generator would build for a model of that density and bit-width, in expectation: each
+input's slots ~ rows*d (+ the expected maximum over P banks of binomial counts), SLOTS = n_in * slots,
+accumulator guard bits from the expected L1 norm (uniform weights). Gradients are straight-through
+secants: d/d(density) from +-0.05, d/d(bits) from +-1 bit, so the step functions (block-RAM counts,
+address widths) pass a useful slope. torch is imported lazily.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from spikeforge.resources.calibration import load_constants
+from spikeforge.resources.model import estimate_params
+from spikeforge.rtl.generator import CoreParams, LayerParams
+
+if TYPE_CHECKING:
+    import torch
+
+OUTPUTS = ("lut", "ff", "bram18", "dsp", "cycles")
+DENSITY_STEP = 0.05
+BITS_STEP = 1.0
+# E[max of P independent standard normals]: the spread of the busiest bank's synapse count
+_EXPECTED_MAX_NORMAL = {1: 0.0, 2: 0.5642, 4: 1.0294, 8: 1.4236, 16: 1.7660}
+
+
+@dataclass(frozen=True)
+class LayerShape:
+    """What the resource model needs of a layer besides its density and weight bits."""
+
+    n_in: int
+    n_out: int
+    membrane_bits: int = 16
+    leak: bool = True
+    reset: str = "subtract"
+    bias_bits: int = 8
+
+
+def _bits(n: float) -> int:
+    return max(1, int(math.ceil(n - 1)).bit_length())
+
+
+def expected_params(shapes: list[LayerShape], density: list[float], bits: list[float], lanes: list[int],
+                    readout: str = "count") -> CoreParams:
+    """Generator parameters of the expected core for these densities and (rounded) bit-widths."""
+    layers = []
+    ia = _bits(shapes[0].n_in)
+    for index, (shape, d, b, p) in enumerate(zip(shapes, density, bits, lanes, strict=True)):
+        last = index == len(shapes) - 1
+        fire = not (last and readout == "membrane")
+        d = min(max(d, 0.0), 1.0)
+        wb = min(max(int(round(b)), 2), 16)
+        rows = -(-shape.n_out // p)
+        rb, lp = _bits(rows), p.bit_length() - 1
+        sigma = math.sqrt(rows * d * (1 - d))
+        slots = rows * d + sigma * _EXPECTED_MAX_NORMAL[p]
+        max_slots = min(rows, slots + 3 * sigma)
+        l1 = max(1.0, shape.n_in * d * 2 ** (wb - 2))
+        aw = max(int(math.log2(l1)) + 2, wb + 1)
+        bw = shape.bias_bits
+        layers.append(LayerParams(
+            P=p, LP=lp, N_IN=shape.n_in if index == 0 else layers[-1].ROWS * layers[-1].P, IA=ia, ROWS=rows, RB=rb,
+            SLOTS=max(1, int(round(shape.n_in * slots))), SA=_bits(max(1, round(shape.n_in * slots))),
+            CB=max(1, int(round(max_slots)).bit_length()), WB=wb, M=shape.membrane_bits, AW=aw, BW=bw,
+            UW=max(shape.membrane_bits, aw, bw) + 2, LEAK=int(shape.leak), K=4 if shape.leak else 0,
+            RESET_ZERO=int(shape.reset == "zero"), FIRE=int(fire), LAST=int(last), CW=32 if (last and fire) else 2,
+            FIFO_LOG=min(4, _bits(rows + 1)) if last else min(9, max(2, _bits(rows + 2))),
+            OUT_W=(rb + 32 * p) if last else (2 + rb + p),
+        ))
+        ia = rb + lp
+    return CoreParams(shapes[0].n_in, shapes[-1].n_out, readout, tuple(layers))
+
+
+def expected_cycles(params: CoreParams, rates: list[float], timesteps: int, const: dict[str, float]) -> float:
+    """Cycles per sample in expectation: T times the busiest layer's per-timestep work, plus pipeline fill."""
+    works = []
+    for lp, rate in zip(params.layers, rates, strict=True):
+        slots_per_input = lp.SLOTS / max(lp.N_IN, 1)
+        per_event = max(const["min_event_cycles"], slots_per_input + const["event_cycles"])
+        update = const["drain_cycles"] + const["row_cycles"] * (lp.ROWS + 1) + const["timestep_cycles"]
+        works.append(rate * lp.N_IN * per_event + update)
+    busiest = max(works)
+    fill = sum(works) - busiest
+    return timesteps * busiest + fill + const["readout_cycles"] * params.n_outputs + const["sample_cycles"]
+
+
+def evaluate(shapes: list[LayerShape], density: list[float], bits: list[float], lanes: list[int],
+             rates: list[float], timesteps: int, readout: str = "count",
+             constants: dict[str, Any] | None = None) -> list[float]:
+    """The model's [lut, ff, bram18, dsp, cycles] for plain floats (the forward pass of resource_torch)."""
+    constants = constants or load_constants()
+    params = expected_params(shapes, density, bits, lanes, readout)
+    est = estimate_params(params, constants)
+    cycles = expected_cycles(params, rates, timesteps, constants["latency"])
+    return [est.lut, est.ff, float(est.bram18), float(est.dsp), cycles]
+
+
+def resource_torch(layer_shapes: list[LayerShape], density: torch.Tensor, bits: torch.Tensor,
+                   lanes: int | list[int] = 1, *, rates: float | list[float] = 0.1, timesteps: int = 16,
+                   readout: str = "count", constants: dict[str, Any] | None = None) -> dict[str, torch.Tensor]:
+    """{"lut", "ff", "bram18", "dsp", "cycles"}: 0-d tensors, differentiable (straight-through secants)
+    with respect to ``density`` [L] (fraction of nonzero weights) and ``bits`` [L] (weight bit-width).
+
+    ``rates``: per-layer input spike probability per timestep (for cycles); ``lanes``: P per layer."""
+    import torch
+
+    n = len(layer_shapes)
+    lanes_list = [lanes] * n if isinstance(lanes, int) else list(lanes)
+    rates_list = [float(rates)] * n if isinstance(rates, int | float) else [float(r) for r in rates]
+    if density.shape != (n,) or bits.shape != (n,):
+        raise ValueError(f"density and bits must have shape [{n}], got {list(density.shape)} and {list(bits.shape)}")
+    constants = constants or load_constants()
+
+    def run(d: list[float], b: list[float]) -> list[float]:
+        return evaluate(layer_shapes, d, b, lanes_list, rates_list, timesteps, readout, constants)
+
+    class _Model(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, d: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+            ctx.save_for_backward(d, b)
+            return torch.tensor(run(d.tolist(), b.tolist()), dtype=d.dtype)
+
+        @staticmethod
+        def backward(ctx, grad: torch.Tensor):
+            d, b = ctx.saved_tensors
+            dl, bl = d.tolist(), b.tolist()
+            jd = torch.zeros(len(OUTPUTS), n, dtype=d.dtype)
+            jb = torch.zeros(len(OUTPUTS), n, dtype=d.dtype)
+            for i in range(n):
+                lo, hi = max(0.0, dl[i] - DENSITY_STEP), min(1.0, dl[i] + DENSITY_STEP)
+                up, down = list(dl), list(dl)
+                up[i], down[i] = hi, lo
+                jd[:, i] = (torch.tensor(run(up, bl)) - torch.tensor(run(down, bl))) / max(hi - lo, 1e-9)
+                blo, bhi = max(2.0, bl[i] - BITS_STEP), min(16.0, bl[i] + BITS_STEP)
+                up, down = list(bl), list(bl)
+                up[i], down[i] = bhi, blo
+                jb[:, i] = (torch.tensor(run(dl, up)) - torch.tensor(run(dl, down))) / max(bhi - blo, 1e-9)
+            return grad @ jd, grad @ jb
+
+    values = _Model.apply(density, bits)
+    return {name: values[k] for k, name in enumerate(OUTPUTS)}
