@@ -132,6 +132,9 @@ def test_round_trip_of_our_model(tmp_path: Path, discretization: str) -> None:
     tau = float(np.asarray(reread.nodes["neuron0"].tau)[0])
     expected_tau = 8e-3 if discretization == "euler" else -1e-3 / math.log(0.875)  # retention 1 - 2^-3
     assert tau == pytest.approx(expected_tau, rel=1e-6)
+    theta = model.float_layers()[0].threshold  # exported as the largest float32 below ours (NIR: v > v_th)
+    written = np.asarray(reread.nodes["neuron0"].v_threshold)
+    assert written.dtype == np.float32 and np.all(written < theta) and np.all(np.nextafter(written, np.float32(np.inf)) == theta)
     back, report = import_graph(read_graph(path), timing, weight_bits=5)
     assert back.readout == "membrane"
     for ours, theirs, mapped in zip(model.integer_layers(), back.integer_layers(), report.layers, strict=True):
@@ -196,3 +199,31 @@ def test_behaviour_check_in_report() -> None:
     assert "## Behaviour against the NIR reference" in good.to_markdown()
     _, wrong = import_graph(read_graph(FIXTURES / "norse_tau10ms.nir"), Timing())  # norse's dt*tau read as seconds
     assert wrong.behaviour.spike_agreement[0] < 0.9 and wrong.behaviour.prediction_agreement < 0.5
+
+
+def test_export_runs_in_norse(tmp_path: Path) -> None:
+    """norse's own from_nir reads our LIF/IF file and spikes as our model does (runs only where norse is installed).
+
+    norse 1.1.0 cannot import LI nodes, so this model reads out by spike count. The coarse 6-bit grid
+    puts many membranes exactly on the threshold: the export's float32 step below it must handle them.
+    """
+    pytest.importorskip("norse")
+    from norse.torch import from_nir
+
+    rng = np.random.default_rng(5)
+    layers = [FloatLayer(rng.normal(0.1, 0.5, (16, 10)), None, 1.0, leak_shift=2, reset="zero"),
+              FloatLayer(rng.normal(0.1, 0.5, (4, 16)), None, 0.75, leak_shift=None, reset="zero")]
+    model = SpikingMLP.from_float_layers(layers, readout="count", weight_bits=6)
+    graph, warnings = export_graph(model, Timing(dt=1e-3))
+    assert not warnings
+    theirs = from_nir(read_graph(write_graph(graph, tmp_path / "ours.nir")), dt=1e-3)
+    spikes = torch.from_numpy(rng.random((64, 20, 10)) < 0.3).float()
+    state, outputs = None, []
+    with torch.no_grad():
+        for t in range(spikes.shape[1]):
+            z, state = theirs(spikes[:, t], state)
+            outputs.append(z)
+        ours = model.spike_trains(spikes)[-1].numpy()
+    norse_spikes = torch.stack(outputs, 1).numpy()
+    assert norse_spikes.shape == ours.shape and norse_spikes.mean() > 0.05
+    np.testing.assert_array_equal(norse_spikes, ours)

@@ -4,7 +4,8 @@ The exported parameters are the ones the hardware computes (quantized weights, t
 weight grid). A layer with leak shift k becomes a LIF/LI node with r = 1, v_leak = 0 and the tau
 whose retention under the chosen discretization is exactly 1 - 2^-k; its weights and bias are
 multiplied by 2^k (the inverse of the input gain 1 - a), so importing the file gives back our
-layer. NIR 1.0 has no reset by subtraction: such layers say v_reset = 0 and carry
+layer. Thresholds are written as the largest float32 below ours, because NIR fires on v > v_th and
+we on v >= theta: a float32 simulator of the file then spikes exactly when we do. NIR 1.0 has no reset by subtraction: such layers say v_reset = 0 and carry
 ``metadata["spikeforge_reset"] = "subtract"``, which only spikeforge reads (the export warns).
 """
 
@@ -26,6 +27,11 @@ def _f32(values: np.ndarray | float, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(values, dtype=np.float32), (n,)).copy()
 
 
+def _strict(threshold: np.ndarray | float, n: int) -> np.ndarray:
+    """The largest float32 below our threshold: NIR fires on v > v_th, we on v >= theta (exact in float32)."""
+    return np.nextafter(_f32(threshold, n), np.float32(-np.inf))
+
+
 def export_graph(model: SpikingMLP, timing: Timing) -> tuple[nir.NIRGraph, list[str]]:
     """The model as a NIR graph, and warnings about what other NIR tools will read differently."""
     nodes: dict[str, nir.NIRNode] = {"input": nir.Input(input_type={"input": np.array([model.config.sizes[0]])})}
@@ -44,10 +50,10 @@ def export_graph(model: SpikingMLP, timing: Timing) -> tuple[nir.NIRGraph, list[
         if not layer.fires:
             neuron = nir.I(r=ones) if k is None else nir.LI(tau=_f32(timing.tau_of_shift(k), n), r=ones, v_leak=zeros)
         elif k is None:
-            neuron = nir.IF(r=ones, v_threshold=_f32(params.threshold, n), v_reset=zeros, metadata=metadata)
+            neuron = nir.IF(r=ones, v_threshold=_strict(params.threshold, n), v_reset=zeros, metadata=metadata)
         else:
             neuron = nir.LIF(tau=_f32(timing.tau_of_shift(k), n), r=ones, v_leak=zeros,
-                             v_threshold=_f32(params.threshold, n), v_reset=zeros, metadata=metadata)
+                             v_threshold=_strict(params.threshold, n), v_reset=zeros, metadata=metadata)
         nodes[f"neuron{i}"] = neuron
     nodes["output"] = nir.Output(output_type={"output": np.array([model.config.sizes[-1]])})
     names = list(nodes)
