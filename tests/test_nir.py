@@ -227,3 +227,17 @@ def test_export_runs_in_norse(tmp_path: Path) -> None:
     norse_spikes = torch.stack(outputs, 1).numpy()
     assert norse_spikes.shape == ours.shape and norse_spikes.mean() > 0.05
     np.testing.assert_array_equal(norse_spikes, ours)
+
+
+def test_input_size_mismatch_and_json_report(tmp_path: Path) -> None:
+    import json
+
+    w = np.ones((2, 3), dtype=np.float32)
+    lif = nir.LIF(tau=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2))
+    graph = _graph({"in": nir.Input(input_type={"input": np.array([4])}), "a": nir.Linear(weight=w), "n": lif,
+                    "out": nir.Output(output_type={"output": np.array([2])})}, [("in", "a"), ("a", "n"), ("n", "out")])
+    with pytest.raises(SpikeforgeError, match=r"Input node 'in' has 4 inputs but synapse 'a' takes 3"):
+        import_graph(graph, Timing())
+    _, report = import_graph(read_graph(FIXTURES / "norse_tau10ms.nir"), Timing())  # tau < dt: infinities inside
+    text = json.dumps(report.to_json(), allow_nan=False)  # strict JSON: no Infinity/NaN
+    assert json.loads(text)["layers"][0]["leak"]["tau_relative_error_max"] is None

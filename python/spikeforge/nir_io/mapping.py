@@ -168,7 +168,8 @@ class MappingReport:
     behaviour: BehaviourCheck | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """A JSON-able dict; infinite or undefined numbers (a tau below dt) become null."""
+        return _finite(asdict(self))
 
     def to_markdown(self) -> str:
         t = self.timing
@@ -211,6 +212,16 @@ class MappingReport:
         if self.warnings:
             lines += ["", "## Warnings", "", *(f"- {w}" for w in self.warnings)]
         return "\n".join(lines) + "\n"
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _span(lo: float, hi: float) -> str:

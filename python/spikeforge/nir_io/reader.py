@@ -168,12 +168,21 @@ def layer_pairs(graph: nir.NIRGraph, timing: Timing) -> list[tuple[Synapse, Neur
     return pairs
 
 
+def _check_input_size(graph: nir.NIRGraph, first: Synapse) -> None:
+    """The Input node's size (leading batch dims of 1 ignored, as norse writes [1, n]) must match the first synapse."""
+    name, node = next((k, v) for k, v in graph.nodes.items() if isinstance(v, nir.Input))
+    size = int(np.prod(np.asarray(node.input_type["input"]).reshape(-1)))
+    if size != first.weight.shape[1]:
+        raise SpikeforgeError(f"NIR Input node {name!r} has {size} inputs but synapse {first.name!r} takes {first.weight.shape[1]}")
+
+
 def import_graph(
     graph: nir.NIRGraph, timing: Timing, *, weight_bits: int = 8, source: str = "<graph>"
 ) -> tuple[SpikingMLP, MappingReport]:
     """Map the graph's continuous-time parameters to our discrete ones and build the model, reporting the errors."""
     float_layers, mappings, warnings = [], [], []
     pairs = layer_pairs(graph, timing)
+    _check_input_size(graph, pairs[0][0])
     for i, (syn, neuron) in enumerate(pairs):
         n_out, n_in = syn.weight.shape
         if neuron.gain.size != n_out:
