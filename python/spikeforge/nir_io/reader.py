@@ -169,11 +169,12 @@ def layer_pairs(graph: nir.NIRGraph, timing: Timing) -> list[tuple[Synapse, Neur
 
 
 def _check_input_size(graph: nir.NIRGraph, first: Synapse) -> None:
-    """The Input node's size (leading batch dims of 1 ignored, as norse writes [1, n]) must match the first synapse."""
+    """The Input node must feed the first synapse: its last dim (norse writes [1, n], sinabs [T, n]) or all of it."""
     name, node = next((k, v) for k, v in graph.nodes.items() if isinstance(v, nir.Input))
-    size = int(np.prod(np.asarray(node.input_type["input"]).reshape(-1)))
-    if size != first.weight.shape[1]:
-        raise SpikeforgeError(f"NIR Input node {name!r} has {size} inputs but synapse {first.name!r} takes {first.weight.shape[1]}")
+    shape = [int(d) for d in np.asarray(node.input_type["input"]).reshape(-1)]
+    n_in = first.weight.shape[1]
+    if shape and shape[-1] != n_in and int(np.prod(shape)) != n_in:
+        raise SpikeforgeError(f"NIR Input node {name!r} has shape {shape} but synapse {first.name!r} takes {n_in} inputs")
 
 
 def import_graph(
