@@ -7,7 +7,8 @@ compressor's budget constraints (issue 6).
 
 Forward values are the analytical model itself (model.py, memories.py, latency constants) evaluated on
 the core the generator would build for a model of that density and bit-width, in expectation: each
-input's slots ~ rows*d (+ the expected maximum over P banks of binomial counts), SLOTS = n_in * slots,
+input's slots = E[ceil(nonzeros / P)] (bank-balanced hidden layers) or the expected busiest of P banks
+(output layer), with nonzeros ~ Binomial(n_out, density), SLOTS = n_in * slots,
 accumulator guard bits from the expected L1 norm (uniform weights). Gradients are straight-through
 secants: d/d(density) from +-0.05, d/d(bits) from +-1 bit, so the step functions (block-RAM counts,
 address widths) pass a useful slope. torch is imported lazily.
@@ -29,8 +30,26 @@ if TYPE_CHECKING:
 OUTPUTS = ("lut", "ff", "bram18", "dsp", "cycles")
 DENSITY_STEP = 0.05
 BITS_STEP = 1.0
-# E[max of P independent standard normals]: the spread of the busiest bank's synapse count
-_EXPECTED_MAX_NORMAL = {1: 0.0, 2: 0.5642, 4: 1.0294, 8: 1.4236, 16: 1.7660}
+
+
+def _binomial_cdf(n: int, d: float) -> list[float]:
+    """P(X <= k) for k = 0..n, X ~ Binomial(n, d)."""
+    pmf = [math.comb(n, k) * d**k * (1 - d) ** (n - k) for k in range(n + 1)]
+    out, acc = [], 0.0
+    for p in pmf:
+        acc += p
+        out.append(min(acc, 1.0))
+    return out
+
+
+def expected_slots(n_out: int, d: float, lanes: int, balanced: bool) -> float:
+    """Expected weight slots of one input: E[ceil(X / P)], X ~ Bin(n_out, d), for bank-balanced hidden layers;
+    E[max of P iid Bin(rows, d)] for the output layer, whose neurons keep their order."""
+    if balanced or lanes == 1:
+        cdf = _binomial_cdf(n_out, d)
+        return sum(math.ceil(k / lanes) * (cdf[k] - (cdf[k - 1] if k else 0.0)) for k in range(n_out + 1))
+    cdf = _binomial_cdf(-(-n_out // lanes), d)
+    return sum(1.0 - cdf[k - 1] ** lanes for k in range(1, len(cdf)))
 
 
 @dataclass(frozen=True)
@@ -42,7 +61,7 @@ class LayerShape:
     membrane_bits: int = 16
     leak: bool = True
     reset: str = "subtract"
-    bias_bits: int = 8
+    bias_bits: int = 6
 
 
 def _bits(n: float) -> int:
@@ -62,7 +81,7 @@ def expected_params(shapes: list[LayerShape], density: list[float], bits: list[f
         rows = -(-shape.n_out // p)
         rb, lp = _bits(rows), p.bit_length() - 1
         sigma = math.sqrt(rows * d * (1 - d))
-        slots = rows * d + sigma * _EXPECTED_MAX_NORMAL[p]
+        slots = expected_slots(shape.n_out, d, p, balanced=not last)
         max_slots = min(rows, slots + 3 * sigma)
         l1 = max(1.0, shape.n_in * d * 2 ** (wb - 2))
         aw = max(int(math.log2(l1)) + 2, wb + 1)

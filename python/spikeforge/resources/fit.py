@@ -14,6 +14,8 @@ from spikeforge.resources.yosys import SynthResult
 from spikeforge.rtl.generator import core_params
 
 FITTED = ("lut", "ff")
+# features whose count is exact, not fitted: every LUT-RAM primitive the mapping predicts is 4 LUTs as counted
+FIXED = {"lut": {"lutram": 1.0}, "ff": {}}
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,14 @@ def fit_constants(configs: list[SweepConfig], results: list[SynthResult], base: 
             if not c.holdout]
     constants = dict(base)
     for index, resource in enumerate(FITTED):
-        names = sorted({k for feats, _ in rows for k in feats[index]})
+        fixed = FIXED[resource]
+        names = sorted({k for feats, _ in rows for k in feats[index]} - set(fixed))
         a = np.array([[feats[index].get(k, 0.0) for k in names] for feats, _ in rows])
         y = np.array([getattr(r, resource) for _, r in rows], dtype=float)
+        y_free = y - np.array([sum(c * feats[index].get(k, 0.0) for k, c in fixed.items()) for feats, _ in rows])
         w = 1.0 / np.maximum(y, 1.0)
-        coef, _ = nnls(a * w[:, None], y * w)
-        constants[resource] = {k: round(float(c), 5) for k, c in zip(names, coef, strict=True)}
+        coef, _ = nnls(a * w[:, None], y_free * w)
+        constants[resource] = {k: round(float(c), 5) for k, c in zip(names, coef, strict=True)} | fixed
     return constants
 
 
