@@ -35,7 +35,7 @@ class Target:
 
 TARGETS = [
     Target("digits 64-128-10 4b", TrainConfig(dataset="digits", hidden=[128], weight_bits=4, epochs=30), 0.95, 120.0),
-    Target("mnist5k 784-256-10 4b", TrainConfig(dataset="mnist5k", hidden=[256], weight_bits=4, epochs=30), 0.93, None),
+    Target("mnist5k 784-256-10 4b", TrainConfig(dataset="mnist5k", hidden=[256], weight_bits=4, epochs=30, weight_decay=1e-4), 0.93, None),
 ]
 
 
