@@ -8,10 +8,11 @@ import pytest
 import torch
 
 from spikeforge.compress.ops import (
+    bound_s_grad,
     dual_ascent,
     keep_mask,
     least_s,
-    projected_s_step,
+    project_s,
     prox_least_s,
     smallest_mask,
     ste_ceil,
@@ -98,6 +99,12 @@ def test_dual_ascent_sign_and_projection() -> None:
 def test_projected_s_step_stays_in_bounds() -> None:
     s = torch.tensor([0.0, 5.0, 9.5])
     s_max = torch.tensor([10.0, 10.0, 10.0])
-    projected_s_step(s, torch.tensor([1.0, -2.0, -4.0]), torch.tensor(1.0), s_max)
+    s_max[0] = 0.0
+    g = bound_s_grad(s, torch.tensor([1.0, -2.0, -4.0]), s_max)
+    assert g.tolist() == [0.0, -2.0, -4.0]  # at s = 0 = s_max: no push either way past a bound
+    s.sub_(g)
+    project_s(s, s_max)
     # s grows when the gradient is negative (resource price beats the LeastS value), clipped to [0, s_max]
     assert s.tolist() == [0.0, 7.0, 10.0]
+    g = bound_s_grad(s, torch.tensor([1.0, 1.0, -1.0]), s_max)
+    assert g.tolist() == [0.0, 1.0, 0.0]  # at s_max only a positive gradient (s decreases) survives

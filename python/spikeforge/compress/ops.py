@@ -104,10 +104,15 @@ def dual_ascent(dual: torch.Tensor, violation: torch.Tensor, lr: float | torch.T
 
 
 @torch.no_grad()
-def projected_s_step(s: torch.Tensor, grad: torch.Tensor, lr: torch.Tensor, s_max: torch.Tensor) -> None:
-    """In place: s <- clip(s - lr*grad, 0, s_max), not pushing further past a bound (as the paper's code)."""
+def bound_s_grad(s: torch.Tensor, grad: torch.Tensor, s_max: torch.Tensor) -> torch.Tensor:
+    """The gradient with the pushes past a bound removed (the paper's overflow/underflow clamps)."""
     g = grad.clone()
     g[s >= s_max] = g[s >= s_max].clamp(min=0.0)
     g[s <= 0] = g[s <= 0].clamp(max=0.0)
-    s.sub_(lr * g)
+    return g
+
+
+@torch.no_grad()
+def project_s(s: torch.Tensor, s_max: torch.Tensor) -> None:
+    """In place: clip s to [0, s_max]."""
     s.copy_(torch.minimum(s.clamp(min=0.0), s_max))

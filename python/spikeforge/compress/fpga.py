@@ -1,0 +1,60 @@
+"""R_r(s, b) for the RTL core: the issue-5 resource and latency models behind the compressor's ResourceModel.
+
+Resources: ``lut``, ``ff``, ``bram18``, ``dsp`` (the analytical model of the core the generator builds)
+and ``latency_us`` (cycles per sample at the board clock, with per-layer input spike rates measured
+on the training data). ``estimate`` evaluates the expected-core model at integer nonzeros and bits;
+``torch_estimate`` is issue 5's straight-through torch version of the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from spikeforge.hw.model import HardwareModel
+from spikeforge.resources.boards import Board
+from spikeforge.resources.differentiable import LayerShape, evaluate, resource_torch
+
+AREA = ("lut", "ff", "bram18", "dsp")
+NAMES = (*AREA, "latency_us")
+
+
+@dataclass
+class CoreResources:
+    """The ResourceModel of one network shape on one board (one lane per layer, as `generate rtl` defaults)."""
+
+    shapes: list[LayerShape]
+    sizes: list[int]
+    rates: list[float]
+    timesteps: int
+    readout: str
+    clock_mhz: float
+    names: tuple[str, ...] = NAMES
+
+    @classmethod
+    def for_model(cls, hw: HardwareModel, board: Board, rates: list[float], timesteps: int) -> CoreResources:
+        """Shapes, membrane widths and neuron options taken from an exported model."""
+        shapes = [
+            LayerShape(layer.n_in, layer.n_out, membrane_bits=layer.membrane_bits,
+                       leak=layer.leak_shift is not None, reset=layer.reset)
+            for layer in hw.layers
+        ]
+        return cls(shapes, [s.n_in * s.n_out for s in shapes], rates, timesteps, hw.readout, board.default_clock_mhz)
+
+    def _with_latency(self, values: Sequence) -> dict:
+        out = dict(zip(AREA, values[:4], strict=True))
+        out["latency_us"] = values[4] / self.clock_mhz
+        return out
+
+    def estimate(self, nonzeros: Sequence[int], bits: Sequence[int]) -> dict[str, float]:
+        density = [n / s for n, s in zip(nonzeros, self.sizes, strict=True)]
+        values = evaluate(self.shapes, density, [float(b) for b in bits], [1] * len(self.shapes), self.rates,
+                          self.timesteps, self.readout)
+        return {k: float(v) for k, v in self._with_latency(values).items()}
+
+    def torch_estimate(self, density: torch.Tensor, bits: torch.Tensor) -> dict[str, torch.Tensor]:
+        out = resource_torch(self.shapes, density, bits, 1, rates=self.rates, timesteps=self.timesteps,
+                             readout=self.readout)
+        return self._with_latency([out[k] for k in (*AREA, "cycles")])

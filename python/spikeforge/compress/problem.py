@@ -1,0 +1,104 @@
+"""What the compressor optimizes: the network's prunable layers and the resource model R_r(s, b).
+
+The compressor sees a network only through ``Compressible`` (its synaptic layers, a loss on a
+batch, and optionally a way to change a layer's weight bit-width), and resources only through
+``ResourceModel``: an exact estimate at integer (nonzeros, bits) used for budget checks and for
+the dual ascent, and a differentiable torch version of density and bits used for the step on s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import torch
+
+from spikeforge.errors import SpikeforgeError
+
+
+class ResourceModel(Protocol):
+    """R_r of the minimax problem, for one network shape."""
+
+    names: tuple[str, ...]
+
+    def estimate(self, nonzeros: Sequence[int], bits: Sequence[int]) -> dict[str, float]:
+        """Exact estimate for integer per-layer nonzero counts and weight bit-widths."""
+        ...
+
+    def torch_estimate(self, density: torch.Tensor, bits: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Differentiable (or straight-through) estimate of per-layer density in [0, 1] and bits."""
+        ...
+
+
+@dataclass
+class Compressible:
+    """A network as the compressor sees it.
+
+    ``layers`` hold the ``.weight`` tensors that are pruned; ``loss(model, batch)`` is the training
+    loss L(w); ``set_bits(layer_index, bits)`` changes a layer's QAT weight bit-width (None: bits fixed).
+    """
+
+    model: torch.nn.Module
+    layers: list[torch.nn.Module]
+    loss: Callable[[torch.nn.Module, Any], torch.Tensor]
+    bits: list[int]
+    set_bits: Callable[[int, int], None] | None = None
+
+    @property
+    def sizes(self) -> list[int]:
+        return [layer.weight.numel() for layer in self.layers]
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The box of the primal variables: at least ``min_keep`` weights per layer, bits in [bits_min, bits_max]."""
+
+    min_keep: int = 1
+    bits_min: int = 2
+    bits_max: int = 8
+
+
+def floor_estimate(resources: ResourceModel, sizes: Sequence[int], bounds: Bounds) -> dict[str, float]:
+    """The smallest estimate reachable: every layer at its minimum nonzeros and minimum bits."""
+    return resources.estimate([min(bounds.min_keep, n) for n in sizes], [bounds.bits_min] * len(sizes))
+
+
+def check_budget(resources: ResourceModel, sizes: Sequence[int], budget: dict[str, float], bounds: Bounds) -> None:
+    """Refuse up front a budget that no compression can meet (below the core's fixed overhead)."""
+    unknown = sorted(set(budget) - set(resources.names))
+    if unknown:
+        raise SpikeforgeError(f"budget names unknown resource {unknown[0]!r}; known: {', '.join(resources.names)}")
+    floor = floor_estimate(resources, sizes, bounds)
+    for name, limit in budget.items():
+        if limit < floor[name]:
+            raise SpikeforgeError(
+                f"the {name} budget {limit:g} is below what this network can reach even fully compressed "
+                f"(the core's fixed overhead); the minimum achievable is {floor[name]:g}"
+            )
+
+
+def meets(estimate: dict[str, float], budget: dict[str, float]) -> bool:
+    """True when every budgeted resource is within its limit."""
+    return all(estimate[name] <= limit for name, limit in budget.items())
+
+
+class SynapseMemory:
+    """The paper's own resource for MLPs (its ``flops2``), plus its bit-weighted form, as a ResourceModel.
+
+    ``synapses`` = total nonzero weights (what the paper constrains), ``weight_bits`` = total bits of
+    stored nonzero weights. Used when no FPGA model is wanted, and as the reference in tests.
+    """
+
+    names = ("synapses", "weight_bits")
+
+    def __init__(self, sizes: Sequence[int]) -> None:
+        self.sizes = torch.tensor([float(n) for n in sizes])
+
+    def estimate(self, nonzeros: Sequence[int], bits: Sequence[int]) -> dict[str, float]:
+        nz = [float(n) for n in nonzeros]
+        return {"synapses": sum(nz), "weight_bits": sum(n * b for n, b in zip(nz, bits, strict=True))}
+
+    def torch_estimate(self, density: torch.Tensor, bits: torch.Tensor) -> dict[str, torch.Tensor]:
+        nz = density * self.sizes
+        return {"synapses": nz.sum(), "weight_bits": (nz * bits).sum()}

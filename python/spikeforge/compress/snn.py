@@ -1,0 +1,34 @@
+"""The issue-3 SpikingMLP as a Compressible: its brevitas synapses, cross-entropy on the readout, bit moves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from spikeforge.compress.problem import Compressible
+from spikeforge.snn import SpikingMLP
+
+
+def set_weight_bits(model: SpikingMLP, index: int, bits: int) -> None:
+    """Change layer ``index``'s QAT weight bit-width in place (brevitas keeps it in a stateless buffer)."""
+    layer = model.layers[index]
+    layer.weight_bits = int(bits)
+    layer.synapse.weight_quant.tensor_quant.msb_clamp_bit_width_impl.bit_width.value.fill_(float(bits))
+
+
+def readout_loss(model: torch.nn.Module, batch: Any) -> torch.Tensor:
+    """L(w): cross-entropy on the readout, as the issue-3 training loop."""
+    x, y = batch
+    return torch.nn.functional.cross_entropy(model(x), y)
+
+
+def compressible(model: SpikingMLP, learn_bits: bool = True) -> Compressible:
+    """Wrap a SpikingMLP; ``learn_bits=False`` keeps its bit-widths fixed (the uniform-bits baseline)."""
+    return Compressible(
+        model=model,
+        layers=[layer.synapse for layer in model.layers],
+        loss=readout_loss,
+        bits=[int(layer.weight_bits) for layer in model.layers],
+        set_bits=(lambda i, b: set_weight_bits(model, i, b)) if learn_bits else None,
+    )
