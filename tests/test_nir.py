@@ -55,6 +55,23 @@ def test_sinabs_lif_graph_reproduces_sinabs_outputs() -> None:
     np.testing.assert_array_equal(out, io["output_spikes"])
 
 
+def test_snntorch_leaky_graph_reproduces_snntorch() -> None:
+    """snnTorch writes tau = dt/(1-beta), r = tau/dt at its dt = 1e-4: euler at that dt gives back beta, gain 1, its spikes."""
+    graph = read_graph(FIXTURES / "snntorch_leaky.nir")
+    model, report = import_graph(graph, Timing(dt=1e-4), weight_bits=8)
+    assert [m.leak.leak_shift for m in report.layers] == [3, 4]  # beta 0.875 = 1 - 2^-3, 0.9375 = 1 - 2^-4
+    for m, beta in zip(report.layers, [0.875, 0.9375], strict=True):
+        assert m.leak.retention_target_min == pytest.approx(beta, abs=1e-6) and m.leak.retention_abs_error_max < 1e-6
+        assert m.input_gain_min == pytest.approx(1.0, abs=1e-5) and m.input_gain_max == pytest.approx(1.0, abs=1e-5)
+    assert model.readout == "count" and [(m.threshold_min, m.reset) for m in report.layers] == [(1.0, "zero"), (0.5, "zero")]
+    io = np.load(FIXTURES / "snntorch_leaky_io.npz")
+    assert io["margin"] > 1e-3 and 0.1 < io["hidden_spikes"].mean() < 0.9 and 0.1 < io["output_spikes"].mean() < 0.9
+    with torch.no_grad():
+        hidden, out = (s.numpy() for s in model.spike_trains(torch.tensor(io["spikes"], dtype=torch.float32)))
+    np.testing.assert_array_equal(hidden, io["hidden_spikes"])
+    np.testing.assert_array_equal(out, io["output_spikes"])
+
+
 def test_norse_default_tau_approximation_is_reported() -> None:
     """norse's default tau = 10 ms at dt = 1 ms: k = 3, retention 0.875 instead of 0.9 (euler) or exp(-0.1) (exact)."""
     graph = read_graph(FIXTURES / "norse_tau10ms.nir")
