@@ -155,7 +155,7 @@ def run_schedule(
         epochs = _compress_until_met(comp, train_batches, history, cfg.max_compress_epochs)
         forced = force_budget(comp)
         total_epochs += epochs
-        acc = _finetune(comp, train_batches, evaluate, history, ft_epochs, cfg.lr)
+        acc = finetune(comp, train_batches, evaluate, history, ft_epochs, cfg.lr)
         total_epochs += ft_epochs
         results.append(NodeResult(node, epochs, forced, ft_epochs, acc, comp.estimate()))
         history.evals.append({"step": len(history.steps), "val_accuracy": acc, "estimate": comp.estimate()})
@@ -182,7 +182,7 @@ def _compress_until_met(comp: MinimaxCompressor, train_batches: Callable[[], Ite
     return float(max_epochs)
 
 
-def _finetune(comp: MinimaxCompressor, train_batches: Callable[[], Iterable[Any]], evaluate: Callable[[torch.nn.Module], float],
+def finetune(comp: MinimaxCompressor, train_batches: Callable[[], Iterable[Any]], evaluate: Callable[[torch.nn.Module], float],
               history: History, epochs: int, lr: float) -> float:
     """Frozen-mask training with a cosine rate; keeps (and restores) the best validation state."""
     net = comp.net

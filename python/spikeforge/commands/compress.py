@@ -1,0 +1,38 @@
+"""`spikeforge compress CHECKPOINT --board pynq-z2 [--bram N] [--lut N] [--latency-us X] -o DIR`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("checkpoint", type=click.Path(path_type=Path))
+@click.option("--board", default="pynq-z2", show_default=True, help="Board whose headroom limits are the default budgets.")
+@click.option("--bram", type=click.FloatRange(min=0), help="BRAM18 budget (absolute count).")
+@click.option("--lut", type=click.FloatRange(min=0), help="LUT budget (absolute count).")
+@click.option("--latency-us", type=click.FloatRange(min=0), help="Latency budget per sample in microseconds (measured activity).")
+@click.option("--method", default="minimax", show_default=True,
+              type=click.Choice(["minimax", "sequential", "uniform-bits", "magnitude", "imp"]), help="Compression method.")
+@click.option("--finetune-epochs", default=6, show_default=True, type=click.IntRange(0), help="Finetuning epochs in total.")
+@click.option("--max-compress-epochs", default=10, show_default=True, type=click.IntRange(1), help="Cap per node of the minimax phase.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def compress(checkpoint: Path, board: str, bram: float | None, lut: float | None, latency_us: float | None, method: str,
+             finetune_epochs: int, max_compress_epochs: int, seed: int, output: Path, quiet: bool) -> None:
+    """Compress a trained CHECKPOINT (sparsity + bit-widths) until it fits the budgets, then finetune."""
+    from spikeforge.compress.run import run_compress
+    from spikeforge.compress.schedule import ScheduleConfig
+
+    cfg = ScheduleConfig(finetune_epochs=finetune_epochs, max_compress_epochs=max_compress_epochs, seed=seed)
+    report = run_compress(checkpoint, board, {"bram18": bram, "lut": lut, "latency_us": latency_us}, output, cfg,
+                          method=method, quiet=quiet)
+    for r in report["resources"]:
+        limit = "-" if r["budget"] is None else f"{r['budget']:.6g}"
+        click.echo(f"{r['resource']:>10}: {r['compressed']:.6g} (budget {limit}, dense {r['dense']:.6g})")
+    acc = report["hardware_accuracy"]
+    click.echo(f"hardware accuracy (test): dense {100 * acc['dense']['test']:.2f}%, "
+               f"compressed {100 * acc['compressed']['test']:.2f}%")
+    click.echo(f"wrote {output}/model.npz, checkpoint.pt, report.json, report.md")

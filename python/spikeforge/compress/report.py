@@ -1,0 +1,177 @@
+"""DIR/report.json + DIR/report.md with PNG plots for one compression run (written atomically)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spikeforge.compress.pipeline import Outcome
+
+
+def _atomic(path: Path, write: Callable[[str], None]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build(outcome: Outcome, dense: dict[str, Any], budget: dict[str, float], context: dict[str, Any]) -> dict[str, Any]:
+    """The JSON report: estimate vs budget per resource, per-layer density/bits, accuracies, nodes, curves."""
+    hw = outcome.hw
+    resources = [
+        {"resource": k, "dense": dense["measured"].get(k), "compressed": outcome.measured[k],
+         "expected_model": outcome.expected.get(k), "budget": budget.get(k),
+         "meets": budget.get(k) is None or outcome.measured[k] <= budget[k]}
+        for k in outcome.measured
+    ]
+    layers = [
+        {"layer": i, "n_in": layer.n_in, "n_out": layer.n_out, "nonzeros": int(np.count_nonzero(layer.weight)),
+         "density": float(np.count_nonzero(layer.weight) / layer.weight.size), "weight_bits": layer.weight_bits,
+         "membrane_bits": layer.membrane_bits}
+        for i, layer in enumerate(hw.layers)
+    ]
+    steps = outcome.result.history.steps
+    return {
+        **context,
+        "method": outcome.method,
+        "budget": budget,
+        "meets_budget": all(r["meets"] for r in resources),
+        "resources": resources,
+        "layers": layers,
+        "hardware_accuracy": {"dense": dense["accuracy"], "compressed": {k: v for k, v in outcome.accuracy.items() if not k.startswith("float")}},
+        "float_accuracy": {k.removeprefix("float_"): v for k, v in outcome.accuracy.items() if k.startswith("float")},
+        "epochs": outcome.result.epochs,
+        "tightenings_after_export": outcome.tightenings,
+        "nodes": [vars(n) for n in outcome.result.nodes],
+        "curves": {
+            "phase": [s.phase for s in steps],
+            "loss": [s.loss for s in steps],
+            "z": [s.z for s in steps],
+            "y": [s.y for s in steps],
+            "density": [s.density for s in steps],
+            "bits": [s.bits for s in steps],
+            "estimate": [s.estimate for s in steps],
+        },
+    }
+
+
+def plot(report: dict[str, Any], out_dir: Path) -> dict[str, str]:
+    """Three PNGs: resources and duals over iterations, per-layer density and bits, accuracy vs resources."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    files = {}
+    curves, budget = report["curves"], report["budget"]
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
+    for name, limit in budget.items():
+        values = [e[name] / limit for e in curves["estimate"]]
+        ax1.plot(values, label=name)
+    ax1.axhline(1.0, color="k", lw=0.8, ls="--")
+    ax1.set_ylabel("estimate / budget")
+    ax1.legend(fontsize=7)
+    z = np.array(curves["z"]) if curves["z"] else np.zeros((0, 0))
+    names = report["resource_names"]
+    for i in range(z.shape[1] if z.size else 0):
+        if names[i] in budget:
+            ax2.plot(z[:, i], label=f"z[{names[i]}]")
+    y = np.array(curves["y"]) if curves["y"] else np.zeros((0, 0))
+    for i in range(y.shape[1] if y.size else 0):
+        ax2.plot(y[:, i], ls=":", label=f"y[layer {i}]")
+    ax2.set_yscale("symlog")
+    ax2.set_xlabel("minibatch")
+    ax2.set_ylabel("dual")
+    ax2.legend(fontsize=7)
+    fig.tight_layout()
+    files["iterations"] = _save(fig, out_dir / "iterations.png")
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    layers = report["layers"]
+    idx = np.arange(len(layers))
+    ax.bar(idx - 0.2, [la["density"] for la in layers], 0.4, label="density")
+    ax.set_ylabel("density")
+    ax.set_xlabel("layer")
+    twin = ax.twinx()
+    twin.bar(idx + 0.2, [la["weight_bits"] for la in layers], 0.4, color="tab:orange", label="weight bits")
+    twin.set_ylabel("weight bits")
+    ax.set_xticks(idx)
+    fig.legend(loc="upper right", fontsize=7)
+    fig.tight_layout()
+    files["layers"] = _save(fig, out_dir / "layers.png")
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    first = next(iter(budget))
+    pts = [(n["estimate"][first], n["val_accuracy"]) for n in report["nodes"]]
+    ax.plot([p[0] for p in pts], [100 * p[1] for p in pts], "o-", label=f"{report['method']} nodes (val, float)")
+    dense = next(r for r in report["resources"] if r["resource"] == first)
+    ax.plot([dense["dense"]], [100 * report["hardware_accuracy"]["dense"]["val"]], "s", label="dense (val, hardware)")
+    ax.plot([dense["compressed"]], [100 * report["hardware_accuracy"]["compressed"]["val"]], "*", ms=12,
+            label="compressed (val, hardware)")
+    ax.axvline(budget[first], color="k", lw=0.8, ls="--")
+    ax.set_xlabel(first)
+    ax.set_ylabel("accuracy %")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    files["accuracy"] = _save(fig, out_dir / "accuracy_vs_resources.png")
+    return files
+
+
+def _save(fig: Any, path: Path) -> str:
+    import matplotlib.pyplot as plt
+
+    _atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+    plt.close(fig)
+    return path.name
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The human report: estimate vs budget per resource, accuracies, layers, plots."""
+    acc = report["hardware_accuracy"]
+    lines = [
+        f"# Compression report: {report['method']} on {report['board']}",
+        "",
+        f"Checkpoint `{report['checkpoint']}`, dataset {report['dataset']}, seed {report['seed']}, "
+        f"{report['epochs']:.1f} training epochs. Budget met by the resource model: **{report['meets_budget']}**.",
+        "",
+        "| resource | dense | compressed | budget | meets |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for r in report["resources"]:
+        budget = "-" if r["budget"] is None else f"{r['budget']:.6g}"
+        dense = "-" if r["dense"] is None else f"{r['dense']:.6g}"
+        lines.append(f"| {r['resource']} | {dense} | {r['compressed']:.6g} | {budget} | {'yes' if r['meets'] else 'NO'} |")
+    lines += [
+        "",
+        "| hardware accuracy (golden simulator) | val | test |",
+        "|---|---:|---:|",
+        f"| dense | {100 * acc['dense']['val']:.2f}% | {100 * acc['dense']['test']:.2f}% |",
+        f"| compressed | {100 * acc['compressed']['val']:.2f}% | {100 * acc['compressed']['test']:.2f}% |",
+        "",
+        "| layer | shape | nonzeros | density | weight bits | membrane bits |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for la in report["layers"]:
+        lines.append(f"| {la['layer']} | {la['n_in']}x{la['n_out']} | {la['nonzeros']} | {la['density']:.4f} | "
+                     f"{la['weight_bits']} | {la['membrane_bits']} |")
+    lines += ["", "## Plots", ""]
+    lines += [f"![{k}]({v})" for k, v in report.get("plots", {}).items()]
+    return "\n".join(lines) + "\n"
+
+
+def write(report: dict[str, Any], out_dir: Path) -> dict[str, str]:
+    """report.json, report.md and the PNGs into ``out_dir``."""
+    report["plots"] = plot(report, out_dir)
+    _atomic(out_dir / "report.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1)))
+    _atomic(out_dir / "report.md", lambda tmp: Path(tmp).write_text(markdown(report)))
+    return {"report": "report.json", "markdown": "report.md", **report["plots"]}
