@@ -271,3 +271,31 @@ def test_input_size_mismatch_and_json_report(tmp_path: Path) -> None:
     _, report = import_graph(read_graph(FIXTURES / "norse_tau10ms.nir"), Timing())  # tau < dt: infinities inside
     text = json.dumps(report.to_json(), allow_nan=False)  # strict JSON: no Infinity/NaN
     assert json.loads(text)["layers"][0]["leak"]["tau_relative_error_max"] is None
+
+
+@pytest.mark.slow  # ~3 s: digits, membrane calibration, golden runs
+def test_cli_import_with_dataset_writes_a_working_hardware_model(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A nearest-centroid readout for digits written as NIR (Input -> Affine -> I): imported, exported, evaluated."""
+    import json
+
+    from spikeforge.data.datasets import load_dataset
+
+    data = load_dataset("digits")
+    x, y = data.spike_trains("train", 8, "rate").mean(axis=1), data.labels("train")
+    centroids = np.stack([x[y == c].mean(axis=0) for c in range(10)])
+    weight = centroids - centroids.mean(axis=0)  # class templates: v_c = sum_t (w_c . s_t), the largest wins
+    graph = _graph({"in": nir.Input(input_type={"input": np.array([64])}), "fc": nir.Linear(weight=weight.astype(np.float32)),
+                    "acc": nir.I(r=np.ones(10, dtype=np.float32)), "out": nir.Output(output_type={"output": np.array([10])})},
+                   [("in", "fc"), ("fc", "acc"), ("acc", "out")])
+    path = write_graph(graph, tmp_path / "centroids.nir")
+    out = tmp_path / "imported"
+    assert main(["import-nir", str(path), "-o", str(out), "--dataset", "digits", "--timesteps", "8"]) == 0
+    evaluation = json.loads((out / "nir_import.json").read_text())["evaluation"]
+    assert evaluation["integer_exact_mismatches"] == 0 and evaluation["hardware_accuracy"] > 0.8
+    assert "## Accuracy on digits" in (out / "nir_import.md").read_text()
+    capsys.readouterr()
+    assert main(["simulate", str(out / "model.npz"), "--dataset", "digits", "--split", "test", "--json"]) == 0
+    simulated = json.loads(capsys.readouterr().out)
+    assert simulated["accuracy"] == evaluation["hardware_accuracy"]
+    with pytest.raises(SpikeforgeError, match="dataset digits has 64 inputs but the NIR graph takes 12"):
+        main(["--debug", "import-nir", str(FIXTURES / "norse_lifbox.nir"), "-o", str(tmp_path / "x"), "--dataset", "digits"])

@@ -17,7 +17,12 @@ import click
 @click.option("--tau-convention", default="nir", show_default=True, type=click.Choice(["nir", "norse"]),
               help="'norse': the file's tau is dt*tau, as norse 1.1.0's to_nir writes it (norse issue #411).")
 @click.option("--weight-bits", default=8, show_default=True, type=click.IntRange(2, 8), help="Weight bit-width of the imported model.")
-def import_nir(nir_file: Path, output_dir: Path, dt: float, discretization: str, tau_convention: str, weight_bits: int) -> None:
+@click.option("--dataset", help="Also calibrate membrane bits on this dataset's train split, write DIR/model.npz and "
+              "report float and hardware accuracy on its test split.")
+@click.option("--timesteps", default=8, show_default=True, type=click.IntRange(1, 1024), help="Timesteps for --dataset.")
+@click.option("--encoder", default="rate", show_default=True, type=click.Choice(["rate", "latency"]), help="Encoder for --dataset.")
+def import_nir(nir_file: Path, output_dir: Path, dt: float, discretization: str, tau_convention: str, weight_bits: int,
+               dataset: str | None, timesteps: int, encoder: str) -> None:
     """Import NIR_FILE (Affine/Linear + LIF/IF, LI/I readout) as a spikeforge checkpoint, reporting the approximation."""
     from spikeforge.hw.model import file_sha256
     from spikeforge.nir_io import Timing, import_graph, read_graph
@@ -27,8 +32,15 @@ def import_nir(nir_file: Path, output_dir: Path, dt: float, discretization: str,
     timing = Timing(dt=dt, discretization=discretization, tau_convention=tau_convention)
     model, report = import_graph(read_graph(nir_file), timing, weight_bits=weight_bits, source=str(nir_file))
     output_dir.mkdir(parents=True, exist_ok=True)
-    meta = {"source": "nir", "nir_file": str(nir_file), "nir_sha256": file_sha256(nir_file), "nir_import": report.to_json()}
-    save_checkpoint(output_dir / "checkpoint.pt", model, meta=meta)
+    meta = {"source": "nir", "nir_file": str(nir_file), "nir_sha256": file_sha256(nir_file)}
+    if dataset is not None:
+        from spikeforge.nir_io.evaluate import evaluate_on_dataset
+
+        hw, report.evaluation = evaluate_on_dataset(model, dataset, timesteps, encoder, meta)
+        hw.save(output_dir / "model.npz")
+        click.echo(f"{dataset} test accuracy: float {100 * report.evaluation['float_accuracy']:.2f}%, "
+                   f"hardware {100 * report.evaluation['hardware_accuracy']:.2f}%")
+    save_checkpoint(output_dir / "checkpoint.pt", model, meta=meta | {"nir_import": report.to_json()})
     _atomic_write(output_dir / "nir_import.json", lambda tmp: Path(tmp).write_text(json.dumps(report.to_json(), indent=2)))
     _atomic_write(output_dir / "nir_import.md", lambda tmp: Path(tmp).write_text(report.to_markdown()))
     for i, layer in enumerate(report.layers):
@@ -38,4 +50,4 @@ def import_nir(nir_file: Path, output_dir: Path, dt: float, discretization: str,
         click.echo(f"layer {i}: {layer.neuron} {layer.n_in}->{layer.n_out}, {leak}, weight error <= {layer.weight_abs_error_max:.2g}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"wrote {output_dir}/checkpoint.pt, nir_import.json, nir_import.md")
+    click.echo(f"wrote {output_dir}/checkpoint.pt, {'model.npz, ' if dataset else ''}nir_import.json, nir_import.md")

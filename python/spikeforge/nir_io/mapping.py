@@ -166,6 +166,7 @@ class MappingReport:
     layers: list[LayerMapping]
     warnings: list[str] = field(default_factory=list)
     behaviour: BehaviourCheck | None = None
+    evaluation: dict[str, Any] | None = None  # accuracy on a dataset, when the import was given one
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict; infinite or undefined numbers (a tau below dt) become null."""
@@ -208,6 +209,14 @@ class MappingReport:
                 f" (reference spike rates {', '.join(f'{r:.3f}' for r in b.reference_spike_rate) or '-'})",
                 f"- prediction (argmax) agreement: {b.prediction_agreement:.4f}",
                 f"- readout error: max |ours - reference| / max |reference| = {b.readout_relative_error:.4g}",
+            ]
+        e = self.evaluation
+        if e is not None:
+            lines += [
+                "", f"## Accuracy on {e['dataset']} (test split, T = {e['timesteps']}, {e['encoder']} encoder)", "",
+                f"- float (our torch model): {100 * e['float_accuracy']:.2f}%",
+                f"- hardware (golden simulator on model.npz, membrane bits {e['membrane_bits']}): {100 * e['hardware_accuracy']:.2f}%",
+                f"- integer-exact torch mode vs golden: {e['integer_exact_mismatches']} mismatching readouts",
             ]
         if self.warnings:
             lines += ["", "## Warnings", "", *(f"- {w}" for w in self.warnings)]
