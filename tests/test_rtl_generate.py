@@ -1,5 +1,6 @@
 """The RTL generator without a simulator: manifest (SPEC 4), memory images that hold exactly the
-model's nonzero synapses, bank balancing, the CLI, and the rtl engine end to end (marked sim)."""
+model's nonzero synapses in ceil(fan-out / P) slots per input, the CLI, and the rtl engine end to
+end (marked sim)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ from spikeforge.cli import main
 from spikeforge.hw import golden
 from spikeforge.hw.model import file_sha256
 from spikeforge.hw.random_model import random_model
-from spikeforge.rtl.generator import core_params, generate_rtl, layouts, merge_params
-from spikeforge.rtl.layout import balanced_permutation
+from spikeforge.rtl.generator import core_params, generate_rtl, merge_params
 
 
 def _read_hex(path) -> list[int]:
@@ -37,53 +37,40 @@ def test_images_hold_exactly_the_nonzero_synapses(lanes: int, tmp_path) -> None:
     assert manifest["model_sha256"] == file_sha256(model_path)
     assert all((tmp_path / "d" / s).is_file() for s in manifest["sources"])
     assert json.loads((tmp_path / "d" / "manifest.json").read_text()) == manifest
-    lays = layouts(model, lanes)
     for index, (layer, lp) in enumerate(zip(model.layers, manifest["parameters"]["layers"], strict=True)):
         ptr = _read_hex(tmp_path / "d" / f"l{index}_ptr.mem")
         slots = _read_hex(tmp_path / "d" / f"l{index}_w.mem")
         assert len(ptr) == lp["N_IN"] and len(slots) == lp["SLOTS"]
         rebuilt = np.zeros((lp["ROWS"] * lp["P"], lp["N_IN"]), dtype=np.int64)
-        lane_bits = lp["RB"] + lp["WB"]
+        lane_bits = lp["RB"] + lp["LP"] + lp["WB"]
         for i, word in enumerate(ptr):
             first, count = word >> lp["CB"], _field(word, 0, lp["CB"])
             for s in range(first, first + count):
                 for p in range(lp["P"]):
                     lane = _field(slots[s], p * lane_bits, lane_bits)
                     w = _signed(_field(lane, 0, lp["WB"]), lp["WB"])
-                    row = lane >> lp["WB"]
+                    q = lane >> lp["WB"]
                     if w:
-                        assert rebuilt[row * lp["P"] + p, i] == 0, "a synapse is stored twice"
-                        rebuilt[row * lp["P"] + p, i] = w
-        np.testing.assert_array_equal(rebuilt, lays[index].weight)
-        # the physical matrix is the logical one with permuted rows/columns: same multiset of synapses
-        assert np.count_nonzero(rebuilt) == layer.nonzeros
-        assert sorted(rebuilt[rebuilt != 0].tolist()) == sorted(layer.weight[layer.weight != 0].tolist())
-        # work is events x fan-out: the slots of an input never exceed its fan-out
-        fanout = np.count_nonzero(lays[index].weight, axis=0)
+                        assert rebuilt[q, i] == 0, "a synapse is stored twice"
+                        rebuilt[q, i] = w
+        # neurons keep their order (padded to ROWS*P), inputs too: the stored matrix IS the model's
+        np.testing.assert_array_equal(rebuilt[: layer.n_out, : layer.n_in], layer.weight)
+        assert not rebuilt[layer.n_out :].any() and not rebuilt[:, layer.n_in :].any()
+        # work is events x fan-out / P: an input with fan-out f takes exactly ceil(f / P) slots
+        fanout = np.count_nonzero(rebuilt, axis=0)
         counts = np.array([_field(w, 0, lp["CB"]) for w in ptr])
-        assert (counts <= fanout).all() and (counts >= -(-fanout // lp["P"])).all()
-    # the last layer keeps SPEC's output order: neuron j at physical j
-    last = model.layers[-1]
-    for j in range(model.n_outputs):
-        phys_row = lays[-1].weight[j]
-        assert sorted(phys_row[phys_row != 0].tolist()) == sorted(
-            last.weight[j][last.weight[j] != 0].tolist()
-        )
-    assert lays[-1].threshold[: model.n_outputs].tolist() == last.threshold.tolist()
-    assert lays[-1].bias[: model.n_outputs].tolist() == last.bias.tolist()
-
-
-def test_balanced_permutation_is_a_permutation_and_beats_modulo() -> None:
-    rng = np.random.default_rng(0)
-    weight = np.where(rng.random((64, 200)) < 0.15, 1, 0)
-    position = balanced_permutation(weight, 4)
-    assert sorted(position.tolist()) == list(range(64))
-
-    def slots(pos: np.ndarray) -> int:
-        bank = pos % 4
-        return sum(int(np.bincount(bank[weight[:, i] != 0], minlength=4).max()) for i in range(200))
-
-    assert slots(position) < slots(np.arange(64))
+        np.testing.assert_array_equal(counts, -(-fanout // lp["P"]))
+        nrn = _read_hex(tmp_path / "d" / f"l{index}_nrn.mem")
+        lane_bits = lp["M"] + lp["BW"]
+        theta = [
+            _field(nrn[q // lp["P"]], (q % lp["P"]) * lane_bits + lp["BW"], lp["M"])
+            for q in range(layer.n_out)
+        ]
+        bias = [
+            _signed(_field(nrn[q // lp["P"]], (q % lp["P"]) * lane_bits, lp["BW"]), lp["BW"])
+            for q in range(layer.n_out)
+        ]
+        assert theta == layer.threshold.tolist() and bias == layer.bias.tolist()
 
 
 def test_merge_params_widens_memories_and_refuses_other_shapes() -> None:

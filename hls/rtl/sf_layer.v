@@ -2,13 +2,16 @@
 //
 // Synapse phase: each input event (address i) reads ptr[i] = {first slot, slot count}; the slot
 // iterator then reads one P-lane slot of the compressed weight memory per cycle; lane p holds
-// {row, weight} of one synapse onto neuron row*P+p (bank p), weight 0 = empty lane. Each lane
-// read-modify-writes the accumulator of its bank (1-cycle forwarding covers back-to-back hits).
-// Neuron phase (end-of-timestep marker): one row of P neurons per cycle: leak, + acc + bias,
-// clamp once to M bits, threshold, reset; spikes leave as {row, P-bit mask} entries in the
-// output FIFO (hidden layer), or readout words on the sample's last timestep (last layer).
+// {neuron q, weight} of one synapse (weight 0 = empty lane) and read-modify-writes the sub-word
+// q % P of row q / P of its own accumulator copy (1-cycle forwarding covers back-to-back hits).
+// An event with fan-out f thus costs ceil(f / P) cycles.
+// Neuron phase (end-of-timestep marker): one row of P neurons per cycle: the P accumulator
+// copies are summed, then leak, + bias, clamp once to M bits, threshold, reset; spikes leave as
+// {row, P-bit mask} entries in the output FIFO (hidden layer), or readout words on the sample's
+// last timestep (last layer).
 module sf_layer #(
     parameter integer P = 1,            // lanes: synapses per cycle, neurons per cycle (power of 2)
+    parameter integer LP = 0,           // log2(P)
     parameter integer N_IN = 4,         // input addresses (depth of the pointer memory)
     parameter integer IA = 2,           // input address bits
     parameter integer ROWS = 4,         // neuron rows; neuron q = row*P + lane
@@ -44,8 +47,10 @@ module sf_layer #(
     input  wire             out_pop,
     output wire [OUT_W-1:0] out_data
 );
-    localparam integer SW = CW + M + AW;      // state word: {count, v, acc}
-    localparam integer LW = RB + WB;          // one lane of a slot: {row, weight}
+    localparam integer QB = RB + LP;          // neuron index bits (q = row*P + sub-word)
+    localparam integer KB = (LP == 0) ? 1 : LP;
+    localparam integer LW = QB + WB;          // one lane of a slot: {neuron q, weight}
+    localparam integer VW = CW + M;           // neuron state: {count, v}
     localparam integer NW = M + BW;           // one lane of the neuron ROM: {theta, bias}
     localparam integer PW = SA + CB;          // pointer word: {first slot, count}
     localparam [1:0] CLR = 2'd0, SYN = 2'd1, UPD = 2'd2;
@@ -162,76 +167,119 @@ module sf_layer #(
         end
     end
 
-    // ---------------- per-lane state banks -------------------------------------------------
+    // ---------------- accumulator copies: lane p owns copy p (rows of P sub-words) ----------
+    wire               u2_wr = u2_valid && !u2_marker;
+    wire [P*P*AW-1:0]  acc_rows;    // the row read by every copy (neuron phase): copy c at c*P*AW
+    genvar p;
+    generate for (p = 0; p < P; p = p + 1) begin : lane
+        reg  [P*AW-1:0] amem [0:ROWS-1];
+        // stage C: this lane's synapse -> read the row of its target neuron
+        wire [QB-1:0]   c_q = wq[p*LW+WB +: QB];
+        wire [WB-1:0]   c_w = wq[p*LW +: WB];
+        wire [RB-1:0]   c_row = c_q[QB-1 -: RB];
+        wire [KB-1:0]   c_sub;
+        if (LP == 0) begin : one
+            assign c_sub = 1'b0;
+        end else begin : many
+            assign c_sub = c_q[KB-1:0];
+        end
+        wire [RB-1:0]   rd_row = (mode == UPD) ? row_i[RB-1:0] : c_row;
+        wire            rd_en  = (mode == UPD) ? upd_row : c_valid;
+        reg  [P*AW-1:0] aq;
+        always @(posedge clk) begin
+            if (rd_en) aq <= amem[rd_row];
+        end
+        assign acc_rows[p*P*AW +: P*AW] = aq;
+        // stage D: add the weight to sub-word d_sub (forward last cycle's write of the same row)
+        reg  [RB-1:0]   d_row;
+        reg  [KB-1:0]   d_sub;
+        reg  [WB-1:0]   d_w;
+        always @(posedge clk) begin
+            if (c_valid) begin d_row <= c_row; d_sub <= c_sub; d_w <= c_w; end
+        end
+        reg             fw_valid;
+        reg  [RB-1:0]   fw_row;
+        reg  [P*AW-1:0] fw_word;
+        wire [P*AW-1:0] word_in = (fw_valid && fw_row == d_row) ? fw_word : aq;
+        reg  [AW-1:0]   sel;
+        reg  [P*AW-1:0] word_new;
+        integer s1, s2;
+        always @(*) begin
+            sel = {AW{1'b0}};
+            for (s1 = 0; s1 < P; s1 = s1 + 1)
+                if (d_sub == s1[KB-1:0]) sel = word_in[s1*AW +: AW];
+        end
+        wire [AW-1:0]   sum = sel + {{(AW-WB){d_w[WB-1]}}, d_w};
+        always @(*) begin
+            word_new = word_in;
+            for (s2 = 0; s2 < P; s2 = s2 + 1)
+                if (d_sub == s2[KB-1:0]) word_new[s2*AW +: AW] = sum;
+        end
+        always @(posedge clk) begin
+            if (rst) fw_valid <= 1'b0;
+            else     fw_valid <= d_valid;
+            fw_row  <= d_row;
+            fw_word <= word_new;
+        end
+        // write port: clear (reset), zero after the neuron phase, accumulate
+        wire            we = (mode == CLR) || u2_wr || d_valid;
+        wire [RB-1:0]   wa = (mode == CLR) ? row_i[RB-1:0] : (u2_wr ? u2_row : d_row);
+        wire [P*AW-1:0] wd = (mode == CLR || u2_wr) ? {(P*AW){1'b0}} : word_new;
+        always @(posedge clk) begin
+            if (we) amem[wa] <= wd;
+        end
+    end endgenerate
+
+    // ---------------- neuron state: {count, v} of P neurons per row ------------------------
+    reg  [P*VW-1:0] vmem [0:ROWS-1];
+    reg  [P*VW-1:0] vq;
+    wire [P*VW-1:0] vword;
+    always @(posedge clk) begin
+        if (upd_row) vq <= vmem[row_i[RB-1:0]];
+    end
+    always @(posedge clk) begin
+        if (mode == CLR) vmem[row_i[RB-1:0]] <= {(P*VW){1'b0}};
+        else if (u2_wr)  vmem[u2_row] <= upd_last ? {(P*VW){1'b0}} : vword;
+    end
+
+    // ---------------- stage U2: neuron update of row u2_row, one lane per neuron ----------
     // A hidden layer uses only the spike bits, the last layer only the readout words.
     /* verilator lint_off UNUSEDSIGNAL */
     wire [P-1:0]    spike;
     wire [P*32-1:0] words;
     /* verilator lint_on UNUSEDSIGNAL */
-    genvar p;
-    generate for (p = 0; p < P; p = p + 1) begin : lane
-        reg [SW-1:0] smem [0:ROWS-1];
-        // stage C: weight lane valid -> read the target row
-        wire [RB-1:0] c_row = wq[p*LW+WB +: RB];
-        wire [WB-1:0] c_w   = wq[p*LW +: WB];
-        wire [RB-1:0] rd_row = (mode == UPD) ? row_i[RB-1:0] : c_row;
-        wire          rd_en  = (mode == UPD) ? upd_row : c_valid;
-        reg  [SW-1:0] sq;
-        always @(posedge clk) begin
-            if (rd_en) sq <= smem[rd_row];
+    genvar n;
+    generate for (n = 0; n < P; n = n + 1) begin : nrn
+        // exact sum of the P partial accumulators of neuron row*P + n
+        reg [UW-1:0] acc;
+        integer c;
+        always @(*) begin
+            acc = {UW{1'b0}};
+            for (c = 0; c < P; c = c + 1)
+                acc = acc + {{(UW-AW){acc_rows[c*P*AW + n*AW + AW-1]}}, acc_rows[c*P*AW + n*AW +: AW]};
         end
-        // stage D: accumulate (forward the write of the previous cycle when it hit the same row)
-        reg  [RB-1:0] d_row;
-        reg  [WB-1:0] d_w;
-        reg           fw_valid;
-        reg  [RB-1:0] fw_row;
-        reg  [AW-1:0] fw_acc;
-        always @(posedge clk) begin
-            if (c_valid) begin d_row <= c_row; d_w <= c_w; end
-        end
-        wire [AW-1:0] acc_in  = (fw_valid && fw_row == d_row) ? fw_acc : sq[AW-1:0];
-        wire [AW-1:0] acc_new = acc_in + {{(AW-WB){d_w[WB-1]}}, d_w};
-        always @(posedge clk) begin
-            if (rst) fw_valid <= 1'b0;
-            else     fw_valid <= d_valid;
-            fw_row <= d_row;
-            fw_acc <= acc_new;
-        end
-
-        // stage U2: neuron update of row u2_row, lane p
-        wire signed [M-1:0]  v     = sq[AW +: M];
-        wire        [CW-1:0] cnt   = sq[AW+M +: CW];
+        wire signed [M-1:0]  v     = vq[n*VW +: M];
+        wire        [CW-1:0] cnt   = vq[n*VW+M +: CW];
         wire signed [M-1:0]  vl    = (LEAK != 0) ? v - (v >>> K) : v;
-        wire        [M-1:0]  theta = nrn_q[p*NW+BW +: M];
-        wire        [BW-1:0] bias  = nrn_q[p*NW +: BW];
-        wire        [UW-1:0] s = {{(UW-M){vl[M-1]}}, vl} + {{(UW-AW){sq[AW-1]}}, sq[AW-1:0]}
-                               + {{(UW-BW){bias[BW-1]}}, bias};
+        wire        [M-1:0]  theta = nrn_q[n*NW+BW +: M];
+        wire        [BW-1:0] bias  = nrn_q[n*NW +: BW];
+        wire        [UW-1:0] s = {{(UW-M){vl[M-1]}}, vl} + acc + {{(UW-BW){bias[BW-1]}}, bias};
         wire fits = (s[UW-1:M-1] == {(UW-M+1){1'b0}}) || (s[UW-1:M-1] == {(UW-M+1){1'b1}});
         wire [M-1:0] u = fits ? s[M-1:0] : (s[UW-1] ? {1'b1, {(M-1){1'b0}}} : {1'b0, {(M-1){1'b1}}});
         wire fires = (FIRE != 0) && ($signed(u) >= $signed(theta));
         wire [M-1:0] vn = !fires ? u : ((RESET_ZERO != 0) ? {M{1'b0}} : u - theta);
         wire [CW-1:0] cnt_n = cnt + {{(CW-1){1'b0}}, fires};  // CW >= 2 (generator)
-        assign spike[p] = fires;
+        assign vword[n*VW +: VW] = {cnt_n, vn};
+        assign spike[n] = fires;
         // readout word: spike count (zero-extended) or final membrane (sign-extended)
         if (FIRE != 0 && CW == 32) begin : wcount32
-            assign words[p*32 +: 32] = cnt_n;
+            assign words[n*32 +: 32] = cnt_n;
         end else if (FIRE != 0) begin : wcount
-            assign words[p*32 +: 32] = {{(32-CW){1'b0}}, cnt_n};
+            assign words[n*32 +: 32] = {{(32-CW){1'b0}}, cnt_n};
         end else if (M == 32) begin : wmembrane32
-            assign words[p*32 +: 32] = u;
+            assign words[n*32 +: 32] = u;
         end else begin : wmembrane
-            assign words[p*32 +: 32] = {{(32-M){u[M-1]}}, u};
-        end
-
-        // write port: clear / neuron update / accumulate
-        wire          u2_wr = u2_valid && !u2_marker;
-        wire          we    = (mode == CLR) || u2_wr || d_valid;
-        wire [RB-1:0] wa    = (mode == CLR) ? row_i[RB-1:0] : (u2_wr ? u2_row : d_row);
-        wire [SW-1:0] wd    = (mode == CLR || (u2_wr && upd_last)) ? {SW{1'b0}}
-                            : u2_wr ? {cnt_n, vn, {AW{1'b0}}}
-                            : {sq[SW-1:AW], acc_new};
-        always @(posedge clk) begin
-            if (we) smem[wa] <= wd;
+            assign words[n*32 +: 32] = {{(32-M){u[M-1]}}, u};
         end
     end endgenerate
 

@@ -29,9 +29,10 @@ def rtl_engine(
     """Generate, build and simulate the core for ``model``; readouts and cycle counts."""
     spikes = check_spike_trains(spikes, model.n_inputs)
     sha = file_sha256(model_path) if model_path is not None else None
-    with tempfile.TemporaryDirectory(prefix="spikeforge-rtl-") as tmp, tqdm(
-        total=3, desc="rtl", unit="step", disable=quiet
-    ) as bar:
+    with (
+        tempfile.TemporaryDirectory(prefix="spikeforge-rtl-") as tmp,
+        tqdm(total=3, desc="rtl", unit="step", disable=quiet) as bar,
+    ):
         design, build_dir = Path(tmp) / "design", Path(tmp) / "build"
         bar.set_postfix_str("generate")
         manifest = generate_rtl(model, design, ENGINE_LANES, model_sha256=sha)
@@ -41,7 +42,9 @@ def rtl_engine(
         bar.update()
         bar.set_postfix_str("simulate")
         if spikes.shape[0] == 0:
-            return EngineResult(readout=np.zeros((0, model.n_outputs), dtype=np.int32), stats={"rtl_lanes": ENGINE_LANES})
+            return EngineResult(
+                readout=np.zeros((0, model.n_outputs), dtype=np.int32), stats={"rtl_lanes": ENGINE_LANES}
+            )
         case = SimCase.from_stream(design, encode_spikes(spikes), model.n_outputs)
         (result,) = run(build_dir, [case])
         bar.update()

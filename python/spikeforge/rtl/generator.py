@@ -22,7 +22,7 @@ import numpy as np
 
 from spikeforge.errors import SpikeforgeError
 from spikeforge.hw.model import HardwareModel, file_sha256
-from spikeforge.rtl.layout import LayerLayout, balanced_permutation, layer_layout
+from spikeforge.rtl.layout import LayerLayout, layer_layout
 
 RTL_DIR = Path(__file__).resolve().parents[3] / "hls" / "rtl"
 SOURCES = ("sf_fifo.v", "sf_input.v", "sf_layer.v", "sf_spike_ser.v", "sf_readout_ser.v")
@@ -99,19 +99,14 @@ def _lanes_per_layer(lanes: int | list[int] | tuple[int, ...], n_layers: int) ->
 
 
 def layouts(model: HardwareModel, lanes: int | list[int] = 1) -> list[LayerLayout]:
-    """Physical memory layout of every layer; hidden neurons are bank-balanced, outputs keep SPEC order."""
+    """Memory layout of every layer; a hidden layer's outputs are padded to ROWS*P next-layer inputs."""
     per = _lanes_per_layer(lanes, len(model.layers))
     out: list[LayerLayout] = []
-    in_position = np.arange(model.n_inputs)
-    n_in_phys = model.n_inputs
-    for index, (layer, p) in enumerate(zip(model.layers, per, strict=True)):
-        last = index == len(model.layers) - 1
-        w = layer.weight.astype(np.int64)
-        # balance on physical columns so that the permutation sees the real fan-in structure
-        position = np.arange(layer.n_out) if last else balanced_permutation(w, p, seed=index)
-        lay = layer_layout(w, layer.threshold, layer.bias, p, position, in_position, n_in_phys)
+    n_in = model.n_inputs
+    for layer, p in zip(model.layers, per, strict=True):
+        lay = layer_layout(layer.weight.astype(np.int64), layer.threshold, layer.bias, p, n_in)
         out.append(lay)
-        in_position, n_in_phys = position, lay.rows * p
+        n_in = lay.rows * p
     return out
 
 
@@ -217,11 +212,11 @@ def image_texts(lays: list[LayerLayout], params: CoreParams) -> dict[str, str]:
     for index, (lay, lp) in enumerate(zip(lays, params.layers, strict=True)):
         ptr = [(int(f) << lp.CB) | int(c) for f, c in zip(lay.first_slot, lay.slot_count, strict=True)]
         files[f"l{index}_ptr.mem"] = _hex_lines(ptr + [0] * (lp.N_IN - len(ptr)), lp.SA + lp.CB)
-        pad = lp.SLOTS - lay.slot_row.shape[0]
-        srow = np.concatenate([lay.slot_row, np.zeros((pad, lp.P), dtype=np.int64)])
+        pad = lp.SLOTS - lay.slot_neuron.shape[0]
+        neuron = np.concatenate([lay.slot_neuron, np.zeros((pad, lp.P), dtype=np.int64)])
         sw = np.concatenate([lay.slot_weight, np.zeros((pad, lp.P), dtype=np.int64)])
-        words = _pack((lp.SLOTS, lp.P), [(srow, lp.RB), (sw, lp.WB)])
-        files[f"l{index}_w.mem"] = _hex_lines(words, lp.P * (lp.RB + lp.WB))
+        words = _pack((lp.SLOTS, lp.P), [(neuron, lp.RB + lp.LP), (sw, lp.WB)])
+        files[f"l{index}_w.mem"] = _hex_lines(words, lp.P * (lp.RB + lp.LP + lp.WB))
         theta = lay.threshold.reshape(lp.ROWS, lp.P)
         bias = lay.bias.reshape(lp.ROWS, lp.P)
         words = _pack((lp.ROWS, lp.P), [(theta, lp.M), (bias, lp.BW)])
@@ -254,7 +249,7 @@ def write_images(model: HardwareModel, out_dir: str | os.PathLike, params: CoreP
 
 
 def _verilog_params(lp: LayerParams, index: int) -> str:
-    fields = [f".{k}({v})" for k, v in asdict(lp).items() if k != "LP"]  # LP: for the serializers only
+    fields = [f".{k}({v})" for k, v in asdict(lp).items()]
     fields += [
         f'.{k}("l{index}_{s}.mem")' for k, s in (("PTR_FILE", "ptr"), ("W_FILE", "w"), ("NRN_FILE", "nrn"))
     ]
