@@ -165,7 +165,7 @@ def test_round_trip_of_our_model(tmp_path: Path, discretization: str) -> None:
     theta = model.float_layers()[0].threshold  # exported as the largest float32 below ours (NIR: v > v_th)
     written = np.asarray(reread.nodes["neuron0"].v_threshold)
     assert written.dtype == np.float32 and np.all(written < theta) and np.all(np.nextafter(written, np.float32(np.inf)) == theta)
-    back, report = import_graph(read_graph(path), timing, weight_bits=5)
+    back, report = import_graph(read_graph(path), timing)  # the 5 bits travel in the file's metadata
     assert back.readout == "membrane"
     for ours, theirs, mapped in zip(model.integer_layers(), back.integer_layers(), report.layers, strict=True):
         np.testing.assert_array_equal(theirs.weight, ours.weight)

@@ -16,12 +16,13 @@ import click
               help="Retention per step: 1 - dt/tau (norse, snnTorch) or exp(-dt/tau) (sinabs).")
 @click.option("--tau-convention", default="nir", show_default=True, type=click.Choice(["nir", "norse"]),
               help="'norse': the file's tau is dt*tau, as norse 1.1.0's to_nir writes it (norse issue #411).")
-@click.option("--weight-bits", default=8, show_default=True, type=click.IntRange(2, 8), help="Weight bit-width of the imported model.")
+@click.option("--weight-bits", type=click.IntRange(2, 8),
+              help="Weight bit-width of the imported model [default: as recorded by spikeforge's export, else 8].")
 @click.option("--dataset", help="Also calibrate membrane bits on this dataset's train split, write DIR/model.npz and "
               "report float and hardware accuracy on its test split.")
 @click.option("--timesteps", default=8, show_default=True, type=click.IntRange(1, 1024), help="Timesteps for --dataset.")
 @click.option("--encoder", default="rate", show_default=True, type=click.Choice(["rate", "latency"]), help="Encoder for --dataset.")
-def import_nir(nir_file: Path, output_dir: Path, dt: float, discretization: str, tau_convention: str, weight_bits: int,
+def import_nir(nir_file: Path, output_dir: Path, dt: float, discretization: str, tau_convention: str, weight_bits: int | None,
                dataset: str | None, timesteps: int, encoder: str) -> None:
     """Import NIR_FILE (Affine/Linear + LIF/IF, LI/I readout) as a spikeforge checkpoint, reporting the approximation."""
     from spikeforge.hw.model import file_sha256

@@ -20,7 +20,9 @@ from spikeforge.errors import SpikeforgeError
 from spikeforge.nir_io.mapping import LayerMapping, MappingReport, Timing, fit_leak_shift
 from spikeforge.snn import FloatLayer, SpikingMLP
 
-RESET_KEY = "spikeforge_reset"  # node metadata: NIR 1.0 has no reset-by-subtraction, we carry it here
+RESET_KEY = "spikeforge_reset"  # neuron metadata: NIR 1.0 has no reset-by-subtraction, we carry it here
+BITS_KEY = "spikeforge_weight_bits"  # synapse metadata: the bit width our export quantized the weights to
+DEFAULT_WEIGHT_BITS = 8
 
 
 @dataclass
@@ -28,6 +30,7 @@ class Synapse:
     name: str
     weight: np.ndarray  # [n_out, n_in]
     bias: np.ndarray  # [n_out]
+    weight_bits: int | None = None  # from our own export's metadata
 
 
 @dataclass
@@ -45,15 +48,20 @@ def _vector(node: nir.NIRNode, attr: str) -> np.ndarray:
     return np.asarray(getattr(node, attr), dtype=np.float64).reshape(-1)
 
 
+def _bits(node: nir.NIRNode) -> int | None:
+    value = node.metadata.get(BITS_KEY)
+    return None if value is None else int(value)
+
+
 def _affine(name: str, node: nir.Affine, timing: Timing) -> Synapse:
     weight = np.asarray(node.weight, dtype=np.float64)
     bias = np.zeros(weight.shape[0]) if node.bias is None else _vector(node, "bias")
-    return Synapse(name, weight, bias)
+    return Synapse(name, weight, bias, _bits(node))
 
 
 def _linear(name: str, node: nir.Linear, timing: Timing) -> Synapse:
     weight = np.asarray(node.weight, dtype=np.float64)
-    return Synapse(name, weight, np.zeros(weight.shape[0]))
+    return Synapse(name, weight, np.zeros(weight.shape[0]), _bits(node))
 
 
 def _reset(name: str, node: nir.NIRNode) -> str:
@@ -178,9 +186,12 @@ def _check_input_size(graph: nir.NIRGraph, first: Synapse) -> None:
 
 
 def import_graph(
-    graph: nir.NIRGraph, timing: Timing, *, weight_bits: int = 8, source: str = "<graph>"
+    graph: nir.NIRGraph, timing: Timing, *, weight_bits: int | None = None, source: str = "<graph>"
 ) -> tuple[SpikingMLP, MappingReport]:
-    """Map the graph's continuous-time parameters to our discrete ones and build the model, reporting the errors."""
+    """Map the graph's continuous-time parameters to our discrete ones and build the model, reporting the errors.
+
+    ``weight_bits=None``: each layer's bit width recorded by our export, else DEFAULT_WEIGHT_BITS.
+    """
     float_layers, mappings, warnings = [], [], []
     pairs = layer_pairs(graph, timing)
     _check_input_size(graph, pairs[0][0])
@@ -209,9 +220,10 @@ def import_graph(
             threshold_min=None if thr is None else float(thr.min()), threshold_max=None if thr is None else float(thr.max()),
         ))
     readout = "membrane" if mappings[-1].threshold_min is None else "count"
-    model = SpikingMLP.from_float_layers(float_layers, readout=readout, weight_bits=weight_bits)
+    bits = [weight_bits or syn.weight_bits or DEFAULT_WEIGHT_BITS for syn, _ in pairs]
+    model = SpikingMLP.from_float_layers(float_layers, readout=readout, weight_bits=bits)
     for mapping, wanted, got, ints in zip(mappings, float_layers, model.float_layers(), model.integer_layers(), strict=True):
-        mapping.weight_bits = weight_bits
+        mapping.weight_bits = ints.weight_bits
         mapping.weight_scale = ints.scale
         mapping.weight_abs_error_max = float(np.abs(got.weight - wanted.weight).max())
         mapping.weight_abs_max = float(np.abs(wanted.weight).max())

@@ -4,7 +4,7 @@ The exported parameters are the ones the hardware computes (quantized weights, t
 weight grid). A layer with leak shift k becomes a LIF/LI node with r = 1, v_leak = 0 and the tau
 whose retention under the chosen discretization is exactly 1 - 2^-k; its weights and bias are
 multiplied by 2^k (the inverse of the input gain 1 - a), so importing the file gives back our
-layer. Thresholds are written as the largest float32 below ours, because NIR fires on v > v_th and
+layer (the weight bit width travels in ``metadata["spikeforge_weight_bits"]``). Thresholds are written as the largest float32 below ours, because NIR fires on v > v_th and
 we on v >= theta: a float32 simulator of the file then spikes exactly when we do. NIR 1.0 has no reset by subtraction: such layers say v_reset = 0 and carry
 ``metadata["spikeforge_reset"] = "subtract"``, which only spikeforge reads (the export warns).
 """
@@ -18,7 +18,7 @@ import nir
 import numpy as np
 
 from spikeforge.nir_io.mapping import Timing
-from spikeforge.nir_io.reader import RESET_KEY
+from spikeforge.nir_io.reader import BITS_KEY, RESET_KEY
 from spikeforge.snn import SpikingMLP
 from spikeforge.train.report import _atomic_write
 
@@ -41,7 +41,8 @@ def export_graph(model: SpikingMLP, timing: Timing) -> tuple[nir.NIRGraph, list[
         k = params.leak_shift
         scale = 1.0 if k is None else 2.0**k  # 1 / input gain
         bias = np.zeros(n) if params.bias is None else params.bias
-        nodes[f"fc{i}"] = nir.Affine(weight=(params.weight * scale).astype(np.float32), bias=_f32(bias * scale, n))
+        nodes[f"fc{i}"] = nir.Affine(weight=(params.weight * scale).astype(np.float32), bias=_f32(bias * scale, n),
+                                     metadata={BITS_KEY: layer.weight_bits})
         ones, zeros = _f32(1.0, n), _f32(0.0, n)
         metadata = {}
         if layer.fires and params.reset == "subtract":
