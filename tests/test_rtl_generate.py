@@ -123,3 +123,30 @@ def test_simulate_engine_rtl_json_equals_golden(tmp_path, capsys) -> None:
     assert rtl["readout"] == gold["readout"] == golden.run(model, spikes).readout.tolist()
     assert rtl["prediction"] == gold["prediction"]
     assert len(rtl["cycles_per_sample"]) == 5 and rtl["cycles_total"] >= sum(rtl["cycles_per_sample"]) > 0
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize(
+    ("lanes", "readout", "bits"),
+    [(1, "count", 32), (2, "membrane", 32), (8, "count", 2), (16, "membrane", 9)],
+)
+def test_verilator_lint_wall_is_clean(lanes: int, readout: str, bits: int, tmp_path) -> None:
+    import subprocess
+
+    model = random_model(
+        [21, 17, 3],
+        seed=lanes,
+        density=0.5,
+        readout=readout,
+        membrane_bits=bits,
+        weight_bits=[2, 16],
+        leak_shift=min(4, bits - 1),
+    )
+    manifest = generate_rtl(model, tmp_path, lanes, model_sha256="0" * 64)
+    proc = subprocess.run(
+        ["verilator", "--lint-only", "-Wall", "--top-module", manifest["top"], *manifest["sources"]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0 and "%Warning" not in proc.stderr, proc.stderr
