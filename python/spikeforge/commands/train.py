@@ -34,7 +34,7 @@ def _leak(value: str) -> int | None:
 def train(dataset: str, hidden: tuple[int, ...], timesteps: int, encoder: str, weight_bits: int, leak_shift: str,
           reset: str, readout: str, surrogate: str, bias: bool, detach_reset: bool, epochs: int, batch_size: int,
           lr: float, weight_decay: float, patience: int, seed: int, output_dir: Path, quiet: bool) -> None:
-    """Train on DATASET with brevitas QAT, export DIR/model.npz and report float and hardware accuracy."""
+    """Train a spiking MLP with brevitas QAT on --dataset, export -o DIR/model.npz, report float and hardware accuracy."""
     from spikeforge.data.datasets import DATASETS
     from spikeforge.errors import SpikeforgeError
     from spikeforge.train.config import TrainConfig
