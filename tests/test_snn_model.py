@@ -38,11 +38,13 @@ def test_leak_shift_from_tau():
 
 @pytest.mark.parametrize("readout", ["count", "membrane"])
 @pytest.mark.parametrize("reset", ["subtract", "zero"])
-def test_float_mode_equals_integer_mode_times_scale_without_leak(readout, reset):
-    """Without leak everything lies on the power-of-two grid, so float and integer mode agree exactly."""
+@pytest.mark.parametrize("leak", [{"leak_shift": None}, {"leak_shift": [2, 3], "integer_leak": True}])
+def test_float_mode_equals_integer_mode_times_scale(readout, reset, leak):
+    """Without leak, or with the floored integer leak, everything lies on the power-of-two grid,
+    so float and integer mode agree exactly (no saturation in integer mode here)."""
     torch.manual_seed(3)
-    model = SpikingMLP(SNNConfig(sizes=[30, 20, 6], weight_bits=[5, 3], leak_shift=None, threshold=0.5,
-                                 reset=reset, readout=readout, bias=True))
+    model = SpikingMLP(SNNConfig(sizes=[30, 20, 6], weight_bits=[5, 3], threshold=0.5,
+                                 reset=reset, readout=readout, bias=True, **leak))
     with torch.no_grad():
         for layer in model.layers:
             layer.bias.uniform_(-0.2, 0.2)
@@ -120,3 +122,14 @@ def test_detach_reset_keeps_forward_and_changes_gradient():
     torch.testing.assert_close(outs[0], outs[1], rtol=0, atol=0)
     assert not torch.equal(grads[0], grads[1])
     assert grads[1].abs().sum() > 0
+
+
+def test_plain_float_leak_differs_from_the_integer_leak():
+    """The default float leak v - v*2^-k is not floored, so it drifts from integer mode: why integer_leak exists."""
+    torch.manual_seed(3)
+    model = SpikingMLP(SNNConfig(sizes=[30, 20, 6], leak_shift=2, threshold=0.5, readout="membrane"))
+    x = _spikes((16, 10, 30))
+    readout_int, _ = model.integer_readout(x, None)
+    with torch.no_grad():
+        readout_float = model(torch.tensor(x, dtype=torch.float32)).numpy().astype(np.float64)
+    assert not np.array_equal(readout_float, readout_int * model.integer_layers()[-1].scale)

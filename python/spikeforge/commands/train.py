@@ -23,6 +23,7 @@ def _leak(value: str) -> int | None:
 @click.option("--surrogate", default="arctan", show_default=True, type=click.Choice(["arctan", "fast_sigmoid"]))
 @click.option("--bias", is_flag=True, help="Train an integer-quantized bias.")
 @click.option("--detach-reset", is_flag=True, help="No gradient through the reset.")
+@click.option("--integer-leak", is_flag=True, help="Train with the hardware's floored leak shift (float = integer).")
 @click.option("--epochs", default=30, show_default=True, type=click.IntRange(1))
 @click.option("--batch-size", default=128, show_default=True, type=click.IntRange(1))
 @click.option("--lr", default=1e-2, show_default=True, type=float)
@@ -32,7 +33,7 @@ def _leak(value: str) -> int | None:
 @click.option("-o", "--output", "output_dir", required=True, type=click.Path(path_type=Path), help="Output directory.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def train(dataset: str, hidden: tuple[int, ...], timesteps: int, encoder: str, weight_bits: int, leak_shift: str,
-          reset: str, readout: str, surrogate: str, bias: bool, detach_reset: bool, epochs: int, batch_size: int,
+          reset: str, readout: str, surrogate: str, bias: bool, detach_reset: bool, integer_leak: bool, epochs: int, batch_size: int,
           lr: float, weight_decay: float, patience: int, seed: int, output_dir: Path, quiet: bool) -> None:
     """Train a spiking MLP with brevitas QAT on --dataset, export -o DIR/model.npz, report float and hardware accuracy."""
     from spikeforge.data.datasets import DATASETS
@@ -48,7 +49,7 @@ def train(dataset: str, hidden: tuple[int, ...], timesteps: int, encoder: str, w
         raise SpikeforgeError(f"--leak-shift must be an integer or 'none', got {leak_shift!r}") from None
     cfg = TrainConfig(
         dataset=dataset, hidden=list(hidden) or [128], timesteps=timesteps, encoder=encoder, weight_bits=weight_bits,
-        leak_shift=leak, reset=reset, readout=readout, surrogate=surrogate, bias=bias, detach_reset=detach_reset,
+        leak_shift=leak, reset=reset, readout=readout, surrogate=surrogate, bias=bias, detach_reset=detach_reset, integer_leak=integer_leak,
         epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, patience=patience, seed=seed,
     )
     report = run_training(cfg, output_dir, quiet=quiet)

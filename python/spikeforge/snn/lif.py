@@ -1,6 +1,7 @@
 """One layer of SPEC neurons in PyTorch: brevitas power-of-two synapses + leaky integrate-and-fire.
 
-Float mode (training): ``v <- v - v * 2^-k`` (no leak when ``k`` is None: IF neuron), ``u = v + I``,
+Float mode (training): ``v <- v - v * 2^-k`` (no leak when ``k`` is None: IF neuron; with
+``integer_leak`` the hardware's floored shift on the weight grid, straight-through gradient), ``u = v + I``,
 spike when ``u >= theta`` (surrogate gradient backward), reset by subtraction or to zero.
 Integer mode (evaluation): the same layer on its exported integers, exactly as SPEC section 1
 (``v - (v >> k)``, exact sum, clamp to m bits), so readouts equal the golden simulator's.
@@ -30,6 +31,11 @@ _FLOAT64_EXACT = 1 << 53
 def round_ste(x: torch.Tensor) -> torch.Tensor:
     """Round to nearest with a straight-through (identity) gradient."""
     return x + (torch.round(x) - x).detach()
+
+
+def floor_ste(x: torch.Tensor) -> torch.Tensor:
+    """Floor with a straight-through (identity) gradient."""
+    return x + (torch.floor(x) - x).detach()
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ class LIFLayer(nn.Module):
         surrogate: str = "arctan",
         surrogate_slope: float = 2.0,
         detach_reset: bool = False,
+        integer_leak: bool = False,
     ) -> None:
         super().__init__()
         if not 2 <= weight_bits <= 8:
@@ -84,6 +91,7 @@ class LIFLayer(nn.Module):
         self.surrogate = surrogate
         self.surrogate_slope = surrogate_slope
         self.detach_reset = detach_reset
+        self.integer_leak = integer_leak
         self.synapse = qnn.QuantLinear(
             n_in, n_out, bias=False, weight_quant=Int8WeightPerTensorFixedPoint, weight_bit_width=weight_bits
         )
@@ -118,7 +126,9 @@ class LIFLayer(nn.Module):
         v = torch.zeros(x.shape[0], self.n_out, dtype=current.dtype, device=current.device)
         spikes = []
         for t in range(x.shape[1]):
-            if self.leak_shift is not None:
+            if self.leak_shift is not None and self.integer_leak:
+                v = v - floor_ste(v / (s * 2.0**self.leak_shift)) * s  # the hardware's v - (v >> k), on the grid
+            elif self.leak_shift is not None:
                 v = v - v * 2.0**-self.leak_shift
             u = v + current[:, t]
             if not self.fires:

@@ -47,6 +47,7 @@ class SNNConfig:
     surrogate: str = "arctan"
     surrogate_slope: float = 2.0
     detach_reset: bool = False
+    integer_leak: bool = False  # float leak = the hardware's floor(v / 2^k) on the weight grid
 
     def __post_init__(self) -> None:
         self.sizes = [int(n) for n in self.sizes]
@@ -112,6 +113,7 @@ class SpikingMLP(nn.Module):
                 surrogate=c.surrogate,
                 surrogate_slope=c.surrogate_slope,
                 detach_reset=c.detach_reset,
+                integer_leak=c.integer_leak,
             )
             for i in range(c.n_layers)
         )

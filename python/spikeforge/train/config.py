@@ -24,6 +24,7 @@ class TrainConfig:
     surrogate: str = "arctan"
     surrogate_slope: float = 2.0
     detach_reset: bool = False
+    integer_leak: bool = False
     bias: bool = False
     epochs: int = 30
     batch_size: int = 128
@@ -52,6 +53,7 @@ class TrainConfig:
             surrogate=self.surrogate,
             surrogate_slope=self.surrogate_slope,
             detach_reset=self.detach_reset,
+            integer_leak=self.integer_leak,
         )
 
     def to_json(self) -> dict[str, Any]:
