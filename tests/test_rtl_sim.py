@@ -35,8 +35,10 @@ def _shape(seed: int) -> dict:
     wb = [int(rng.integers(2, 17)) for _ in range(n_layers)]
     m = [int(rng.choice([2, 3, 8, 12, 16, 24, 32])) for _ in range(n_layers)]
     leak = [None if rng.random() < 0.3 else int(rng.integers(0, min(mi, 6))) for mi in m]
+    if seed % 4 == 0:
+        leak[0] = 0  # k = 0: the leak empties the membrane every step
     reset = [str(rng.choice(["subtract", "zero"])) for _ in range(n_layers)]
-    lanes = [int(rng.choice([1, 2, 4, 8])) for _ in range(n_layers)]
+    lanes = [int(rng.choice([1, 2, 4, 8, 16])) for _ in range(n_layers)]
     readout = "membrane" if seed % 2 else "count"
     return dict(
         sizes=sizes,
