@@ -119,12 +119,12 @@ def core_params(model: HardwareModel, lanes: int | list[int] = 1) -> tuple[CoreP
         last = index == len(model.layers) - 1
         fire = not (last and model.readout == "membrane")
         p, rows = lay.lanes, lay.rows
-        rb, lp = _bits(rows), p.bit_length() - 1
+        rb, log_p = _bits(rows), p.bit_length() - 1
         l1 = int(np.abs(lay.weight).sum(axis=1).max())
         slots = int(lay.slot_count.sum())
-        lp_ = LayerParams(
+        layer_params = LayerParams(
             P=p,
-            LP=lp,
+            LP=log_p,
             N_IN=n_in_phys,
             IA=ia,
             ROWS=rows,
@@ -146,44 +146,38 @@ def core_params(model: HardwareModel, lanes: int | list[int] = 1) -> tuple[CoreP
             FIFO_LOG=min(4, _bits(rows + 1)) if last else min(9, max(2, _bits(rows + 2))),
             OUT_W=(rb + 32 * p) if last else (2 + rb + p),
         ).derived()
-        params.append(lp_)
-        n_in_phys, ia = rows * p, rb + lp
+        params.append(layer_params)
+        n_in_phys, ia = rows * p, rb + log_p
     return CoreParams(model.n_inputs, model.n_outputs, model.readout, tuple(params)), lays
+
+
+def _structure(params: CoreParams) -> tuple:
+    """What must be equal for two models to share a core: everything but the widenable sizes."""
+    derived = _WIDENABLE + ("SA", "UW")
+    layers = tuple(tuple((k, v) for k, v in asdict(lp).items() if k not in derived) for lp in params.layers)
+    return params.n_inputs, params.n_outputs, params.readout, layers
 
 
 def merge_params(params: list[CoreParams]) -> CoreParams:
     """One core that fits every model of ``params`` (same structure): memories and widths widened."""
     first = params[0]
-    layers = []
-    for index, lp in enumerate(first.layers):
-        others = [cp.layers[index] for cp in params]
-        fixed = {k: v for k, v in asdict(lp).items() if k not in _WIDENABLE + ("SA", "UW")}
-        for other in others:
-            theirs = {k: v for k, v in asdict(other).items() if k in fixed}
-            if theirs != fixed:
-                raise SpikeforgeError(
-                    f"layer{index} of the models differs in structure; they cannot share a core"
-                )
-        widened = {k: max(getattr(o, k) for o in others) for k in _WIDENABLE}
-        layers.append(replace(lp, **widened).derived())
-    if {(cp.n_inputs, cp.n_outputs, cp.readout) for cp in params} != {
-        (first.n_inputs, first.n_outputs, first.readout)
-    }:
-        raise SpikeforgeError("the models differ in inputs, outputs or readout; they cannot share a core")
+    if any(_structure(cp) != _structure(first) for cp in params):
+        raise SpikeforgeError(
+            "the models differ in structure (sizes, bits, leak, reset, readout, lanes); they cannot share a core"
+        )
+    layers = [
+        replace(lp, **{k: max(getattr(cp.layers[i], k) for cp in params) for k in _WIDENABLE}).derived()
+        for i, lp in enumerate(first.layers)
+    ]
     return replace(first, layers=tuple(layers))
 
 
 def _fits(need: CoreParams, have: CoreParams) -> bool:
-    if len(need.layers) != len(have.layers):
-        return False
-    for a, b in zip(need.layers, have.layers, strict=True):
-        if any(getattr(a, k) > getattr(b, k) for k in _WIDENABLE):
-            return False
-        if {k: v for k, v in asdict(a).items() if k not in _WIDENABLE + ("SA", "UW")} != {
-            k: v for k, v in asdict(b).items() if k not in _WIDENABLE + ("SA", "UW")
-        }:
-            return False
-    return (need.n_inputs, need.n_outputs, need.readout) == (have.n_inputs, have.n_outputs, have.readout)
+    return _structure(need) == _structure(have) and all(
+        getattr(a, k) <= getattr(b, k)
+        for a, b in zip(need.layers, have.layers, strict=True)
+        for k in _WIDENABLE
+    )
 
 
 def _hex_lines(values: list[int], bits: int) -> str:
