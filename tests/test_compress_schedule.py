@@ -58,7 +58,11 @@ def test_budget_below_floor_is_refused_with_minimum() -> None:
 def test_node_budgets_joint_and_sequential() -> None:
     dense = {"synapses": 1000.0}
     joint = node_budgets({"synapses": 100.0}, dense, ScheduleConfig(nodes=(16.0, 4.0, 1.0)))
-    assert joint == [{"synapses": 1000.0}, {"synapses": 400.0}, {"synapses": 100.0}]
+    assert joint == [{"synapses": 400.0}, {"synapses": 100.0}]  # 16x is looser than dense: skipped
+    both = node_budgets({"synapses": 100.0, "weight_bits": 9e9}, dense | {"weight_bits": 8000.0},
+                        ScheduleConfig(nodes=(4.0, 1.0)))
+    # a resource the dense network already meets is not tightened on the way, but stays in the final node
+    assert both == [{"synapses": 400.0}, {"synapses": 100.0, "weight_bits": 9e9}]
     assert node_budgets({"synapses": 100.0}, dense, ScheduleConfig(variant="sequential")) == [{"synapses": 100.0}]
 
 

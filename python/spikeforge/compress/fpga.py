@@ -3,7 +3,10 @@
 Resources: ``lut``, ``ff``, ``bram18``, ``dsp`` (the analytical model of the core the generator builds)
 and ``latency_us`` (cycles per sample at the board clock, with per-layer input spike rates measured
 on the training data). ``estimate`` evaluates the expected-core model at integer nonzeros and bits;
-``torch_estimate`` is issue 5's straight-through torch version of the same numbers.
+``torch_estimate`` is issue 5's straight-through torch version of the same numbers, except that the
+gradient of ``bram18`` is taken from the stored weight bits (nonzeros x (bits + address bits) / 18 Kbit):
+issue 5's +-5% density secant of a block-RAM count is zero on most of its steps, which left the
+minimax without a direction on the big layers and let it strip the small ones instead.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from spikeforge.resources.differentiable import LayerShape, evaluate, resource_t
 
 AREA = ("lut", "ff", "bram18", "dsp")
 NAMES = (*AREA, "latency_us")
+BRAM18_BITS = 18432
 
 
 @dataclass
@@ -57,4 +61,8 @@ class CoreResources:
     def torch_estimate(self, density: torch.Tensor, bits: torch.Tensor) -> dict[str, torch.Tensor]:
         out = resource_torch(self.shapes, density, bits, 1, rates=self.rates, timesteps=self.timesteps,
                              readout=self.readout)
+        sizes = torch.tensor([float(n) for n in self.sizes])
+        address = torch.tensor([float(max(1, (s.n_out - 1).bit_length())) for s in self.shapes])
+        stored = (density * sizes * (bits + address)).sum() / BRAM18_BITS
+        out["bram18"] = out["bram18"].detach() + stored - stored.detach()  # value: the model; slope: memory bits
         return self._with_latency([out[k] for k in (*AREA, "cycles")])

@@ -1,7 +1,7 @@
 """One minibatch of the minimax compression, and the frozen-mask finetuning step.
 
 min over (w, s, b) max over (y >= 0, z >= 0) of
-    L(w) + sum_l y_l LeastS_{s_l}(w_l^2) + sum_r z_r (R_r(s, b) / budget_r - 1)
+    L(w) + sum_l y_l LeastS_{s_l}(w_l^2) + sum_r z_r (R_r(s, b) - budget_r) / max(budget_r, 1)
 
 Per minibatch, as in the paper's ``train`` + ``rcs_optimizer`` (github chenjallen/Resource-
 Constrained-Compression-on-SNN, prune_cifar10net.py, utils/prune_optimizer.py): a QAT step on w,
@@ -20,7 +20,7 @@ Choices that differ from the paper's code, and why:
   its single resource by the dense value, the same idea with another reference).
 - bit-widths move by discrete steps priced by the duals: every ``bits_every`` minibatches, for
   each layer, the bit-width in {b-1, b, b+1} that minimizes the Lagrangian L(w at b) + sum_r z_r
-  R_r / budget_r is taken, L measured on the current minibatch. Bits are few integers (2..8) and
+  (R_r - budget_r) / budget_r is taken, L measured on the current minibatch. Bits are few integers (2..8) and
   the QAT loss is not differentiable in them, so exact evaluation of the min player's objective at
   the neighbours is both cheaper and more faithful than a straight-through gradient.
 """
@@ -115,7 +115,9 @@ class MinimaxCompressor:
     def set_budget(self, budget: dict[str, float]) -> None:
         """Move to another node of the schedule; unbudgeted resources get a zero price."""
         self.budget = dict(budget)
-        self.limits = torch.tensor([float(budget.get(n, 1.0)) for n in self.names])
+        # a zero budget (e.g. no DSP) is normalized by one unit, so its price stays finite
+        self.limits = torch.tensor([max(float(budget.get(n, 1.0)), 1.0) for n in self.names])
+        self.targets = torch.tensor([float(budget.get(n, 0.0)) for n in self.names])
         self.active = torch.tensor([n in budget for n in self.names], dtype=torch.float32)
         self.z = self.z * self.active
 
@@ -132,7 +134,7 @@ class MinimaxCompressor:
 
     def _normalized(self, estimate: dict[str, Any]) -> torch.Tensor:
         values = [torch.as_tensor(estimate[n], dtype=torch.float32) for n in self.names]
-        return torch.stack(values) / self.limits * self.active
+        return (torch.stack(values) - self.targets) / self.limits * self.active
 
     def step(self, batch: Any) -> StepRecord:
         net = self.net
@@ -178,7 +180,7 @@ class MinimaxCompressor:
             self._move_bits(batch)
         # 6. projected dual ascent on z_r with the relative violation of the new masks and bits
         estimate = self.estimate()
-        dual_ascent(self.z, (self._normalized(estimate) - 1.0) * self.active, self.cfg.z_lr)
+        dual_ascent(self.z, self._normalized(estimate), self.cfg.z_lr)
         return self._record("compress", float(loss.item()), estimate)
 
     @torch.no_grad()

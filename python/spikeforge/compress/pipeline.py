@@ -19,7 +19,7 @@ from spikeforge.compress.baselines import METHODS, tighten
 from spikeforge.compress.fpga import AREA, CoreResources
 from spikeforge.compress.problem import meets
 from spikeforge.compress.schedule import CompressResult, ScheduleConfig
-from spikeforge.compress.snn import compressible
+from spikeforge.compress.snn import compressible, set_weight_bits
 from spikeforge.data.datasets import load_dataset
 from spikeforge.errors import SpikeforgeError
 from spikeforge.export.hardware import choose_membrane_bits, to_hardware_model
@@ -55,7 +55,7 @@ class Data:
         t, enc = int(tc.get("timesteps", 8)), tc.get("encoder", "rate")
         splits = ("train", "val", "test")
         return cls(tc["dataset"], t, int(tc.get("batch_size", 128)),
-                   {s: np.asarray(ds.spike_trains(s, t, enc)) for s in splits}, {s: ds.labels(s) for s in splits})
+                   {s: np.array(ds.spike_trains(s, t, enc)) for s in splits}, {s: ds.labels(s) for s in splits})
 
     def batches(self, seed: int):
         """A callable yielding one shuffled epoch of (x, y) tensors per call (seeded)."""
@@ -131,6 +131,8 @@ def compress(model: SpikingMLP, data: Data, board: Board, budget: dict[str, floa
     tightenings = 0
     while True:
         model.config.weight_bits = list(net.bits)
+        for i, b in enumerate(net.bits):  # the quantizers must carry the bits the export writes
+            set_weight_bits(model, i, b)
         hw = export(model, data, {"compress_method": method})
         got = measure(hw, data, board)
         if meets(got, budget):

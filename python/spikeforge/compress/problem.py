@@ -49,6 +49,12 @@ class Compressible:
     def sizes(self) -> list[int]:
         return [layer.weight.numel() for layer in self.layers]
 
+    def apply_bits(self) -> None:
+        """Push ``bits`` into the model's quantizers (after a state_dict load, before export)."""
+        if self.set_bits is not None:
+            for i, b in enumerate(self.bits):
+                self.set_bits(i, b)
+
 
 @dataclass(frozen=True)
 class Bounds:

@@ -76,14 +76,18 @@ class CompressResult:
 
 
 def node_budgets(budget: dict[str, float], dense: dict[str, float], cfg: ScheduleConfig) -> list[dict[str, float]]:
-    """The budgets of the nodes: multiplier x final budget, never looser than the dense network."""
+    """The budgets of the nodes: multiplier x final budget, for the resources the dense network exceeds
+    (a resource that already fits is not tightened on the way)."""
     multipliers = (1.0,) if cfg.variant == "sequential" else cfg.nodes
     out = []
     for m in multipliers:
-        node = {k: min(v * m, dense[k]) for k, v in budget.items()}
-        if not out or node != out[-1]:
+        node = {k: v * m for k, v in budget.items() if v < dense[k] and v * m < dense[k]}
+        if node and (not out or node != out[-1]):
             out.append(node)
-    if out[-1] != budget:
+    binding = {k: v for k, v in budget.items() if v < dense[k]}
+    if out and out[-1] == binding:
+        out[-1] = dict(budget)
+    else:
         out.append(dict(budget))
     return out
 
@@ -124,7 +128,7 @@ def force_budget(comp: MinimaxCompressor) -> bool:
 
 def _excess(comp: MinimaxCompressor, nonzeros: list[int], bits: list[int]) -> float:
     est = comp.resources.estimate(nonzeros, bits)
-    return sum(max(0.0, est[k] / v - 1.0) for k, v in comp.budget.items())
+    return sum(max(0.0, (est[k] - v) / max(v, 1.0)) for k, v in comp.budget.items())
 
 
 def run_schedule(
@@ -201,5 +205,6 @@ def finetune(comp: MinimaxCompressor, train_batches: Callable[[], Iterable[Any]]
     for group in comp.optimizer.param_groups:
         group["lr"] = lr
     net.model.load_state_dict(best_state)
+    net.apply_bits()  # brevitas keeps bit-widths in buffers that a state_dict round trip may reset
     comp.masks.apply(net)
     return best_acc
