@@ -17,7 +17,7 @@ import torch
 
 from spikeforge.compress.baselines import METHODS, tighten
 from spikeforge.compress.fpga import AREA, CoreResources
-from spikeforge.compress.problem import meets
+from spikeforge.compress.problem import SynapseMemory, meets
 from spikeforge.compress.schedule import CompressResult, ScheduleConfig
 from spikeforge.compress.snn import compressible, set_weight_bits
 from spikeforge.data.datasets import load_dataset
@@ -85,7 +85,8 @@ def measure(hw: HardwareModel, data: Data, board: Board) -> dict[str, float]:
     area = estimate_core(hw).totals()
     activity = measured(hw, data.x["train"][:ACTIVITY_SAMPLES])
     latency = cycles_per_sample(hw, activity, clock_mhz=board.default_clock_mhz)
-    return {**{k: float(area[k]) for k in AREA}, "latency_us": float(latency.latency_us)}
+    synapses = float(sum(np.count_nonzero(layer.weight) for layer in hw.layers))
+    return {**{k: float(area[k]) for k in AREA}, "latency_us": float(latency.latency_us), "synapses": synapses}
 
 
 def board_budget(board: Board, overrides: dict[str, float | None]) -> dict[str, float]:
@@ -111,15 +112,19 @@ class Outcome:
 
 
 def compress(model: SpikingMLP, data: Data, board: Board, budget: dict[str, float], cfg: ScheduleConfig,
-             method: str = "minimax", quiet: bool = False) -> Outcome:
-    """Run ``method`` on a copy of ``model`` and tighten until the exported model meets the budget."""
+             method: str = "minimax", quiet: bool = False, connectivity: bool = False) -> Outcome:
+    """Run ``method`` on a copy of ``model`` and tighten until the exported model meets the budget.
+
+    ``connectivity=True`` constrains the paper's own resource (nonzero synapses, SynapseMemory)
+    instead of the FPGA models: the accuracy-vs-connectivity sweeps."""
     if method not in METHODS:
         raise SpikeforgeError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     model = copy.deepcopy(model)
     dense_hw = export(model, data, {})
     rates = measured(dense_hw, data.x["train"][:ACTIVITY_SAMPLES]).mean_rates()
-    resources = CoreResources.for_model(dense_hw, board, rates, data.timesteps)
-    net = compressible(model, learn_bits=method == "minimax")
+    net = compressible(model, learn_bits=not connectivity)  # connectivity sweeps: bits fixed for every method
+    resources = (SynapseMemory(net.sizes) if connectivity
+                 else CoreResources.for_model(dense_hw, board, rates, data.timesteps))
 
     def evaluate(m: torch.nn.Module) -> float:
         return float_accuracy(m, data.x["val"], data.y["val"])
