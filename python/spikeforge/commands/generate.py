@@ -13,7 +13,9 @@ def _parse_lanes(text: str) -> int | list[int]:
     try:
         values = [int(v) for v in text.split(",")]
     except ValueError:
-        raise SpikeforgeError(f"--lanes must be an integer or a comma-separated list per layer, got {text!r}") from None
+        raise SpikeforgeError(
+            f"--lanes must be an integer or a comma-separated list per layer, got {text!r}"
+        ) from None
     return values[0] if len(values) == 1 else values
 
 
@@ -24,8 +26,15 @@ def generate() -> None:
 
 @generate.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Design folder to write.")
-@click.option("--lanes", default="1", show_default=True, help="Synapses per cycle P (1,2,4,8,16), or one per layer: 4,1.")
+@click.option(
+    "-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Design folder to write."
+)
+@click.option(
+    "--lanes",
+    default="1",
+    show_default=True,
+    help="Synapses per cycle P (1,2,4,8,16), or one per layer: 4,1.",
+)
 def rtl(model: Path, out_dir: Path, lanes: str) -> None:
     """Write the event-driven Verilog core of MODEL: sources, $readmemh images, manifest.json (SPEC 4)."""
     from spikeforge.hw.model import HardwareModel, file_sha256
@@ -34,9 +43,11 @@ def rtl(model: Path, out_dir: Path, lanes: str) -> None:
     hw = HardwareModel.load(model)
     manifest = generate_rtl(hw, out_dir, _parse_lanes(lanes), model_sha256=file_sha256(model))
     params = manifest["parameters"]
-    click.echo(f"{out_dir}: top {manifest['top']}, {len(manifest['sources'])} sources, lanes {params['lanes']}")
+    click.echo(
+        f"{out_dir}: top {manifest['top']}, {len(manifest['sources'])} sources, lanes {params['lanes']}"
+    )
     for index, layer in enumerate(params["layers"]):
         click.echo(
-            f"  layer{index}: {layer['ROWS'] * layer['P']} neuron slots in {layer['P']} banks, "
-            f"{layer['SLOTS']} weight slots x {layer['P'] * (layer['RB'] + layer['WB'])} bits"
+            f"  layer{index}: {layer['ROWS']} neuron rows x {layer['P']} lanes, "
+            f"{layer['SLOTS']} weight slots x {layer['P'] * (layer['RB'] + layer['LP'] + layer['WB'])} bits"
         )

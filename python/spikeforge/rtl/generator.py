@@ -286,6 +286,8 @@ def generate_rtl(
     """Write sources, memory images and manifest.json for ``model`` into ``out_dir``; return the manifest.
 
     ``params`` (from ``merge_params``) builds a wider core that several same-shaped models share.
+    Without ``model_sha256`` the hash is that of the model as ``HardwareModel.save`` writes it;
+    pass the hash of the user's file (as the CLI does) to tie the design to that file.
     """
     if model_sha256 is None:
         with tempfile.TemporaryDirectory() as tmp:
