@@ -95,11 +95,11 @@ def _one_layer(weight: np.ndarray) -> HardwareModel:
     return HardwareModel((layer,))
 
 
-def test_slots_group_synapses_by_bank():
-    w = np.array([[1, 0, 1], [1, 0, 0], [1, 1, 0], [1, 0, 0]])  # 4 outputs, last layer keeps order: banks 0,1,0,1
+def test_slots_are_ceil_fanout_over_lanes():
+    w = np.array([[1, 0, 1], [1, 0, 0], [1, 1, 0], [1, 0, 0]])  # fan-outs 4, 1, 1
     model = _one_layer(w)
-    assert slots_per_input(model.layers[0], 1, 0, True).tolist() == [4, 1, 1]
-    assert slots_per_input(model.layers[0], 2, 0, True).tolist() == [2, 1, 1]
+    assert slots_per_input(model.layers[0], 1).tolist() == [4, 1, 1]
+    assert slots_per_input(model.layers[0], 2).tolist() == [2, 1, 1]
 
 
 def test_latency_follows_the_flow_shop_by_hand():

@@ -7,8 +7,7 @@ compressor's budget constraints (issue 6).
 
 Forward values are the analytical model itself (model.py, memories.py, latency constants) evaluated on
 the core the generator would build for a model of that density and bit-width, in expectation: each
-input's slots = E[ceil(nonzeros / P)] (bank-balanced hidden layers) or the expected busiest of P banks
-(output layer), with nonzeros ~ Binomial(n_out, density), SLOTS = n_in * slots,
+input's slots = E[ceil(fan-out / P)] with fan-out ~ Binomial(n_out, density), SLOTS = n_in * slots,
 accumulator guard bits from the expected L1 norm (uniform weights). Gradients are straight-through
 secants: d/d(density) from +-0.05, d/d(bits) from +-1 bit, so the step functions (block-RAM counts,
 address widths) pass a useful slope. torch is imported lazily.
@@ -42,14 +41,10 @@ def _binomial_cdf(n: int, d: float) -> list[float]:
     return out
 
 
-def expected_slots(n_out: int, d: float, lanes: int, balanced: bool) -> float:
-    """Expected weight slots of one input: E[ceil(X / P)], X ~ Bin(n_out, d), for bank-balanced hidden layers;
-    E[max of P iid Bin(rows, d)] for the output layer, whose neurons keep their order."""
-    if balanced or lanes == 1:
-        cdf = _binomial_cdf(n_out, d)
-        return sum(math.ceil(k / lanes) * (cdf[k] - (cdf[k - 1] if k else 0.0)) for k in range(n_out + 1))
-    cdf = _binomial_cdf(-(-n_out // lanes), d)
-    return sum(1.0 - cdf[k - 1] ** lanes for k in range(1, len(cdf)))
+def expected_slots(n_out: int, d: float, lanes: int) -> float:
+    """Expected weight slots of one input: E[ceil(X / P)], X ~ Binomial(n_out, d) its fan-out."""
+    cdf = _binomial_cdf(n_out, d)
+    return sum(math.ceil(k / lanes) * (cdf[k] - (cdf[k - 1] if k else 0.0)) for k in range(n_out + 1))
 
 
 @dataclass(frozen=True)
@@ -80,9 +75,9 @@ def expected_params(shapes: list[LayerShape], density: list[float], bits: list[f
         wb = min(max(int(round(b)), 2), 16)
         rows = -(-shape.n_out // p)
         rb, lp = _bits(rows), p.bit_length() - 1
-        sigma = math.sqrt(rows * d * (1 - d))
-        slots = expected_slots(shape.n_out, d, p, balanced=not last)
-        max_slots = min(rows, slots + 3 * sigma)
+        slots = expected_slots(shape.n_out, d, p)
+        max_fanout = shape.n_out * d + 3 * math.sqrt(shape.n_out * d * (1 - d))
+        max_slots = min(rows, math.ceil(max_fanout / p))
         l1 = max(1.0, shape.n_in * d * 2 ** (wb - 2))
         aw = max(int(math.log2(l1)) + 2, wb + 1)
         bw = shape.bias_bits

@@ -2,9 +2,8 @@
 and the spike activity.
 
 Per layer and timestep t, the synapse engine takes ``max(min_event_cycles, slots_i + event_cycles)``
-cycles for each input event i, where slots_i is the number of P-wide weight slots of input i (its
-nonzero synapses grouped by accumulator bank, the bank of a neuron being its physical position mod P,
-as the RTL generator lays them out). The end-of-timestep marker then drains the pipeline
+cycles for each input event i, where slots_i = ceil(fan-out_i / P) is the number of P-wide weight slots
+of input i (every lane accumulates into its own copy, so any synapse fits any lane). The end-of-timestep marker then drains the pipeline
 (``drain_cycles``) and updates ROWS = ceil(n_out / P) rows at one per cycle (``row_cycles``) plus the
 marker row. Layers form a pipeline over timesteps (layer l works on t while layer l-1 works on t+1),
 so finish times follow the flow-shop recurrence ``F[l][t] = max(F[l][t-1], F[l-1][t]) + W[l][t]``; samples
@@ -23,7 +22,6 @@ import numpy as np
 from spikeforge.hw.model import DenseLayer, HardwareModel
 from spikeforge.resources.activity import Activity
 from spikeforge.resources.calibration import load_constants
-from spikeforge.rtl.layout import balanced_permutation
 
 
 @dataclass(frozen=True)
@@ -43,15 +41,10 @@ class LatencyEstimate:
         return 1e6 / self.latency_us if self.cycles > 0 else float("inf")
 
 
-def slots_per_input(layer: DenseLayer, lanes: int, index: int, last: bool) -> np.ndarray:
-    """Weight slots each input of ``layer`` occupies: per input, the largest count of its nonzero synapses
-    that fall into one accumulator bank. Hidden neurons are bank-balanced exactly as the generator does."""
-    weight = layer.weight.astype(np.int64)
-    position = np.arange(layer.n_out) if last else balanced_permutation(weight, lanes, seed=index)
-    bank = position % lanes
-    nonzero = weight != 0
-    per_bank = np.stack([nonzero[bank == p].sum(axis=0) for p in range(lanes)])
-    return per_bank.max(axis=0)
+def slots_per_input(layer: DenseLayer, lanes: int) -> np.ndarray:
+    """Weight slots each input of ``layer`` occupies: ceil(fan-out / P), since every lane owns a private
+    accumulator copy and so any synapse can go in any lane."""
+    return -(-np.count_nonzero(layer.weight, axis=0) // lanes)
 
 
 def layer_work(events: np.ndarray, slots: np.ndarray, rows: int, const: dict[str, float]) -> np.ndarray:
@@ -67,9 +60,8 @@ def cycles_per_sample(model: HardwareModel, activity: Activity, lanes: int | lis
     const = (constants or load_constants())["latency"]
     per = [lanes] * len(model.layers) if isinstance(lanes, int) else list(lanes)
     works = []
-    for index, (layer, events, p) in enumerate(zip(model.layers, activity.layers, per, strict=True)):
-        last = index == len(model.layers) - 1
-        slots = slots_per_input(layer, p, index, last)
+    for layer, events, p in zip(model.layers, activity.layers, per, strict=True):
+        slots = slots_per_input(layer, p)
         works.append(layer_work(events.astype(np.float64), slots, -(-layer.n_out // p), const))
     batch, steps = works[0].shape
     finish = np.zeros(len(works))

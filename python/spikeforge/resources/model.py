@@ -3,7 +3,7 @@ LUT, FF, BRAM18 and DSP, and the core's estimate is the sum of its layers plus t
 
 Memories are mapped exactly as Yosys maps them (memories.py), so BRAM18 is a count, not a fit. LUT and FF
 are ``sum_k c[k] * feature_k`` over named features of the layer's datapath (adder/compare widths per lane,
-pointer/iterator control, output FIFO and serializer, memory read registers and LUT RAM), with the
+accumulator words and their P-way sum, pointer/iterator control, output FIFO and serializer, memory read registers and LUT RAM), with the
 constants ``c`` fitted against Yosys synthesis (calibration.json, `spikeforge calibrate`).
 The layer parameters are the RTL generator's own (spikeforge.rtl.generator.core_params).
 """
@@ -22,14 +22,15 @@ INPUT_FIFO_DEPTH = 4  # sf_input's FIFO (LOG = 2)
 
 
 def layer_memories(lp: LayerParams) -> dict[str, tuple[MemoryMap, int]]:
-    """The memories sf_layer infers, as (mapping, copies): pointer, weight-slot and neuron ROMs,
-    P accumulator/state banks (read-modify-write RAM) and the output FIFO (asynchronous read)."""
-    state_width = lp.CW + lp.M + lp.AW
+    """The memories sf_layer infers, as (mapping, copies): pointer, weight-slot ({neuron, weight} per lane)
+    and neuron ROMs, P lane-private accumulator copies (rows of P sub-words, read-modify-write RAM), the
+    neuron state {count, v} and the output FIFO (asynchronous read)."""
     return {
         "ptr": (map_memory(lp.N_IN, lp.SA + lp.CB, rom=True), 1),
-        "weights": (map_memory(lp.SLOTS, lp.P * (lp.RB + lp.WB), rom=True), 1),
+        "weights": (map_memory(lp.SLOTS, lp.P * (lp.RB + lp.LP + lp.WB), rom=True), 1),
         "neurons": (map_memory(lp.ROWS, lp.P * (lp.M + lp.BW), rom=True), 1),
-        "state": (map_memory(lp.ROWS, state_width, rom=False), lp.P),
+        "acc": (map_memory(lp.ROWS, lp.P * lp.AW, rom=False), lp.P),
+        "state": (map_memory(lp.ROWS, lp.P * (lp.CW + lp.M), rom=False), 1),
         "fifo": (map_memory(1 << lp.FIFO_LOG, lp.OUT_W, rom=False, sync_read=False), 1),
     }
 
@@ -60,15 +61,18 @@ def layer_features(lp: LayerParams) -> tuple[dict[str, float], dict[str, float]]
         "rom_logic": mem["rom_logic"],
         "mem_mux": mem["mem_mux"] + mem["ffram"],
         "accumulate": float(lp.P * (lp.AW + lp.RB)),
+        "acc_words": float(lp.P * lp.P * lp.AW),
+        "acc_sum": float(lp.P * (lp.P - 1) * lp.UW),
         "update": float(lp.P * (2 * lp.UW + lp.M * (1 + leak) + fire * lp.M * (1 + subtract) + lp.CW)),
-        "state_mux": float(lp.P * (lp.CW + lp.M + lp.AW)),
+        "state_mux": float(lp.P * (lp.CW + lp.M)),
         "control": float(lp.SA + lp.CB + lp.RB + lp.IA),
         "output": float(lp.OUT_W + lp.LAST * lp.P * 32),
     }
     ff = {
         "layer": 1.0,
         "read_regs": mem["read_regs"] + mem["ffram"],
-        "lane_regs": float(lp.P * (2 * lp.RB + lp.WB + lp.AW + 1)),
+        "lane_regs": float(lp.P * (2 * lp.RB + lp.LP + lp.WB + 1)),
+        "acc_words": float(lp.P * lp.P * lp.AW),
         "control": float(lp.SA + lp.CB + lp.RB + lp.IA),
         "output": float(lp.OUT_W + lp.LAST * lp.P * 32),
     }
