@@ -180,7 +180,7 @@ def _compress_until_met(comp: MinimaxCompressor, train_batches: Callable[[], Ite
     for epoch in range(max_epochs):
         batches = list(train_batches())
         for k, batch in enumerate(batches):
-            if comp.met() and (epoch or k):
+            if comp.met():
                 return epoch + k / len(batches)
             history.steps.append(comp.step(batch))
     return float(max_epochs)
