@@ -79,6 +79,7 @@ def test_torch_model_tracks_the_concrete_model_and_has_useful_gradients():
 @pytest.mark.synth
 def test_estimate_against_yosys(model_path, capsys, tmp_path, monkeypatch):
     """The core of a 64-24-10 model: block-RAM count exact, LUT and FF within 25% of synth_xilinx."""
+    monkeypatch.chdir(tmp_path)  # fresh build/ and Yosys cache: this test always synthesizes
     code, out, _ = _run(["estimate", str(model_path), "--lanes", "2", "--synth", "--json", "--quiet"], capsys)
     assert code == 0
     report = json.loads(out)

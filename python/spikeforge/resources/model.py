@@ -24,14 +24,16 @@ INPUT_FIFO_DEPTH = 4  # sf_input's FIFO (LOG = 2)
 def layer_memories(lp: LayerParams) -> dict[str, tuple[MemoryMap, int]]:
     """The memories sf_layer infers, as (mapping, copies): pointer, weight-slot ({neuron, weight} per lane)
     and neuron ROMs, P lane-private accumulator copies (rows of P sub-words, read-modify-write RAM), the
-    neuron state {count, v} and the output FIFO (asynchronous read)."""
+    neuron state {count, v} and the output FIFO."""
     return {
         "ptr": (map_memory(lp.N_IN, lp.SA + lp.CB, rom=True), 1),
         "weights": (map_memory(lp.SLOTS, lp.P * (lp.RB + lp.LP + lp.WB), rom=True), 1),
         "neurons": (map_memory(lp.ROWS, lp.P * (lp.M + lp.BW), rom=True), 1),
         "acc": (map_memory(lp.ROWS, lp.P * lp.AW, rom=False), lp.P),
         "state": (map_memory(lp.ROWS, lp.P * (lp.CW + lp.M), rom=False), 1),
-        "fifo": (map_memory(1 << lp.FIFO_LOG, lp.OUT_W, rom=False, sync_read=False), 1),
+        # sf_fifo reads asynchronously, but its output feeds the serializer's register directly, so
+        # Yosys (memory_dff) merges that register into a synchronous read port: deep FIFOs become block RAM.
+        "fifo": (map_memory(1 << lp.FIFO_LOG, lp.OUT_W, rom=False), 1),
     }
 
 

@@ -46,7 +46,8 @@ class SweepConfig:
 
 
 def sweep_configs(count: int = 36, seed: int = SWEEP_SEED) -> list[SweepConfig]:
-    """``count`` seeded configurations spanning sizes, bits, density, lanes, layers, leak, reset, readout."""
+    """``count`` seeded configurations spanning sizes, bits, density, lanes, layers, leak, reset, readout,
+    plus the three 784-256-10 benchmark cores."""
     rng = np.random.default_rng(seed)
     shapes = [(64, 10), (100, 32, 10), (64, 64, 16), (128, 48, 10), (196, 64, 10), (32, 32, 32, 10),
               (256, 32, 10), (144, 96, 24), (48, 128, 8), (96, 40, 20, 10)]
@@ -66,6 +67,10 @@ def sweep_configs(count: int = 36, seed: int = SWEEP_SEED) -> list[SweepConfig]:
             seed=int(seed + index),
             holdout=index % 3 == 2,
         ))
+    # the issue-4 benchmark shape: 784-256-10 at 90% sparsity, P = 1, 2, 4 (P = 2 held out)
+    for lanes in (1, 2, 4):
+        configs.append(SweepConfig(f"b784p{lanes}", (784, 256, 10), 4, 16, 0.1, lanes, True, "subtract", "count",
+                                   0, holdout=lanes == 2))
     return configs
 
 
