@@ -105,11 +105,16 @@ class LatencyCase:
     samples: int
     seed: int
     holdout: bool
+    dataset: str | None = None  # rate-encoded test split of this dataset instead of random spikes
 
     def model(self) -> HardwareModel:
         return random_model(list(self.sizes), seed=self.seed, weight_bits=4, membrane_bits=16, density=self.density)
 
     def spikes(self) -> np.ndarray:
+        if self.dataset is not None:
+            from spikeforge.data.datasets import load_dataset
+
+            return np.asarray(load_dataset(self.dataset).spike_trains("test", self.timesteps, "rate")[: self.samples])
         rng = np.random.default_rng(self.seed)
         rates = rng.random(self.sizes[0]) * 2 * self.rate  # uneven per-input rates, mean ``rate``
         return rng.random((self.samples, self.timesteps, self.sizes[0])) < rates
@@ -117,12 +122,16 @@ class LatencyCase:
 
 def latency_cases() -> list[LatencyCase]:
     """Cores for the latency calibration: the issue-4 benchmark shape (784-256-10 at 90% sparsity, P = 1, 2, 4)
-    plus smaller multi-layer ones; every other case is held out."""
+    on random spikes and on rate-encoded MNIST, plus smaller multi-layer ones; every other case is held out."""
     shapes = [((784, 256, 10), 0.1, 1, 0.1), ((784, 256, 10), 0.1, 2, 0.1), ((784, 256, 10), 0.1, 4, 0.1),
               ((64, 64, 10), 0.5, 1, 0.2), ((100, 48, 24, 10), 0.3, 2, 0.15), ((64, 128, 16), 0.25, 8, 0.1),
               ((196, 64, 10), 0.9, 4, 0.05), ((32, 32, 32, 10), 0.5, 1, 0.3)]
-    return [LatencyCase(f"lat{i}", s, d, p, r, 16, 8, SWEEP_SEED + 100 + i, holdout=i % 2 == 1)
-            for i, (s, d, p, r) in enumerate(shapes)]
+    cases = [LatencyCase(f"lat{i}", s, d, p, r, 16, 8, SWEEP_SEED + 100 + i, holdout=i % 2 == 1)
+             for i, (s, d, p, r) in enumerate(shapes)]
+    # the issue-4 benchmark itself: rate-encoded MNIST (mnist5k test split), all held out
+    cases += [LatencyCase(f"mnist_p{p}", (784, 256, 10), 0.1, p, 0.0, 16, 8, 0, holdout=True, dataset="mnist5k")
+              for p in (1, 2, 4)]
+    return cases
 
 
 def measure_rtl_cycles(case: LatencyCase, work_dir: str | Path) -> float:
