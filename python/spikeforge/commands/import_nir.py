@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -25,10 +24,10 @@ import click
 def import_nir(nir_file: Path, output_dir: Path, dt: float, discretization: str, tau_convention: str, weight_bits: int | None,
                dataset: str | None, timesteps: int, encoder: str) -> None:
     """Import NIR_FILE (Affine/Linear + LIF/IF, LI/I readout) as a spikeforge checkpoint, reporting the approximation."""
+    from spikeforge.atomic import atomic_write_json, atomic_write_text
     from spikeforge.hw.model import file_sha256
     from spikeforge.nir_io import Timing, import_graph, read_graph
     from spikeforge.train.checkpoint import save_checkpoint
-    from spikeforge.train.report import _atomic_write
 
     timing = Timing(dt=dt, discretization=discretization, tau_convention=tau_convention)
     model, report = import_graph(read_graph(nir_file), timing, weight_bits=weight_bits, source=str(nir_file))
@@ -42,8 +41,8 @@ def import_nir(nir_file: Path, output_dir: Path, dt: float, discretization: str,
         click.echo(f"{dataset} test accuracy: float {100 * report.evaluation['float_accuracy']:.2f}%, "
                    f"hardware {100 * report.evaluation['hardware_accuracy']:.2f}%")
     save_checkpoint(output_dir / "checkpoint.pt", model, meta=meta | {"nir_import": report.to_json()})
-    _atomic_write(output_dir / "nir_import.json", lambda tmp: Path(tmp).write_text(json.dumps(report.to_json(), indent=2)))
-    _atomic_write(output_dir / "nir_import.md", lambda tmp: Path(tmp).write_text(report.to_markdown()))
+    atomic_write_json(output_dir / "nir_import.json", report.to_json())
+    atomic_write_text(output_dir / "nir_import.md", report.to_markdown())
     for i, layer in enumerate(report.layers):
         leak = "no leak" if layer.leak is None else (
             f"k={layer.leak.leak_shift}, retention {layer.leak.retention_ours:.4g} vs {layer.leak.retention_target_min:.4g}"

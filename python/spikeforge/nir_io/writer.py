@@ -17,10 +17,10 @@ from pathlib import Path
 import nir
 import numpy as np
 
+from spikeforge.atomic import atomic_write
 from spikeforge.nir_io.mapping import Timing
 from spikeforge.nir_io.reader import BITS_KEY, RESET_KEY
 from spikeforge.snn import SpikingMLP
-from spikeforge.train.report import _atomic_write
 
 
 def _f32(values: np.ndarray | float, n: int) -> np.ndarray:
@@ -67,5 +67,5 @@ def write_graph(graph: nir.NIRGraph, path: str | os.PathLike) -> Path:
     """Write a .nir file atomically (temp file in the same folder, then rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, lambda tmp: nir.write(filename=tmp, graph=graph))  # keywords: the docs swap them
+    atomic_write(path, lambda tmp: nir.write(filename=tmp, graph=graph))  # keywords: the docs swap them
     return path

@@ -9,7 +9,6 @@ widens memories to fit all of them, and ``write_images`` packs any fitting model
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -20,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from spikeforge.atomic import atomic_write, atomic_write_json, atomic_write_text
 from spikeforge.errors import SpikeforgeError
 from spikeforge.hw.model import HardwareModel, file_sha256
 from spikeforge.rtl.layout import LayerLayout, layer_layout
@@ -218,17 +218,6 @@ def image_texts(lays: list[LayerLayout], params: CoreParams) -> dict[str, str]:
     return files
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_images(model: HardwareModel, out_dir: str | os.PathLike, params: CoreParams) -> None:
     """Write the model's memory images for an existing core ``params`` (which must fit the model)."""
     need, lays = core_params(model, [lp.P for lp in params.layers])
@@ -239,7 +228,7 @@ def write_images(model: HardwareModel, out_dir: str | os.PathLike, params: CoreP
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name, text in image_texts(lays, params).items():
-        _atomic_write(out / name, text)
+        atomic_write_text(out / name, text)
 
 
 def _verilog_params(lp: LayerParams, index: int) -> str:
@@ -297,9 +286,8 @@ def generate_rtl(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name in SOURCES:
-        shutil.copyfile(RTL_DIR / name, out / f".{name}.tmp")
-        os.replace(out / f".{name}.tmp", out / name)
-    _atomic_write(out / f"{TOP}.v", top_text(params, model_sha256))
+        atomic_write(out / name, lambda tmp, name=name: shutil.copyfile(RTL_DIR / name, tmp))
+    atomic_write_text(out / f"{TOP}.v", top_text(params, model_sha256))
     write_images(model, out, params)
     manifest = {
         "top": TOP,
@@ -309,7 +297,7 @@ def generate_rtl(
         "parameters": params.to_json(),
         "memory_images": _image_names(params),
     }
-    _atomic_write(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    atomic_write_json(out / "manifest.json", manifest)
     return manifest
 
 

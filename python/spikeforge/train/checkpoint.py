@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from spikeforge.atomic import atomic_write
 from spikeforge.errors import SpikeforgeError
 from spikeforge.snn import SNNConfig, SpikingMLP
 
@@ -29,15 +29,7 @@ def save_checkpoint(path: str | os.PathLike, model: SpikingMLP, *, train_config:
         "meta": meta or {},
         "state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 
 def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:

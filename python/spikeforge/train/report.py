@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+from spikeforge.atomic import atomic_write, atomic_write_json, atomic_write_text
 
 
 def plot_learning_curve(history: list[dict[str, float]], path: Path) -> None:
@@ -36,7 +24,7 @@ def plot_learning_curve(history: list[dict[str, float]], path: Path) -> None:
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
     ax_acc.legend()
     fig.tight_layout()
-    _atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
     plt.close(fig)
 
 
@@ -79,6 +67,6 @@ def write_reports(report: dict[str, Any], output_dir: Path) -> dict[str, str]:
     plot_learning_curve(report["history"], paths["learning_curve"])
     files = {k: str(v) for k, v in paths.items()}
     full = {**report, "files": {**report["files"], **files}}
-    _atomic_write(paths["report_json"], lambda tmp: Path(tmp).write_text(json.dumps(full, indent=2)))
-    _atomic_write(paths["report_md"], lambda tmp: Path(tmp).write_text(markdown(full)))
+    atomic_write_json(paths["report_json"], full)
+    atomic_write_text(paths["report_md"], markdown(full))
     return files
