@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spikeforge.atomic import atomic_write, atomic_write_json, atomic_write_text
 from spikeforge.resources import fit, sweep
 from spikeforge.resources.calibration import load_constants, save_constants
 
@@ -47,15 +47,8 @@ def measure_latency(cases: list[sweep.LatencyCase], work_dir: Path, quiet: bool)
     for case in tqdm(cases, desc="verilator", disable=quiet):
         if case.name not in measured:
             measured[case.name] = sweep.measure_rtl_cycles(case, work_dir / "latency")
-            _atomic_json(cache_path, {key: measured})
+            atomic_write_json(cache_path, {key: measured})
     return measured
-
-
-def _atomic_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n")
-    os.replace(tmp, path)
 
 
 def run(cfg: CalibrationConfig) -> dict[str, Any]:
@@ -97,9 +90,8 @@ def _write_outputs(work_dir: Path, report: dict[str, Any], rows: list[fit.Compar
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    _atomic_json(work_dir / "report.json", report)
-    (work_dir / ".report.md.tmp").write_text(format_markdown(report))
-    os.replace(work_dir / ".report.md.tmp", work_dir / "report.md")
+    atomic_write_json(work_dir / "report.json", report)
+    atomic_write_text(work_dir / "report.md", format_markdown(report))
     fig, axes = plt.subplots(1, 3, figsize=(12, 4))
     for ax, resource in zip(axes, ("lut", "ff", "bram18"), strict=True):
         for holdout, marker in ((False, "o"), (True, "x")):
@@ -112,9 +104,8 @@ def _write_outputs(work_dir: Path, report: dict[str, Any], rows: list[fit.Compar
         ax.set_ylabel(f"estimate {resource}")
         ax.legend()
     fig.tight_layout()
-    fig.savefig(work_dir / ".report.png.tmp.png")
+    atomic_write(work_dir / "report.png", fig.savefig)
     plt.close(fig)
-    os.replace(work_dir / ".report.png.tmp.png", work_dir / "report.png")
 
 
 def table_rows(report: dict[str, Any]) -> list[dict[str, Any]]:

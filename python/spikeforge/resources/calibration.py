@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from functools import cache
 from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
 
+from spikeforge.atomic import atomic_write_text
 from spikeforge.errors import SpikeforgeError
 
 FILE = "calibration.json"
@@ -37,10 +36,6 @@ def load_constants() -> dict[str, Any]:
 def save_constants(data: dict[str, Any], path: Path | None = None) -> Path:
     """Write the constants atomically (temp file + rename) and drop the cached copy."""
     path = path or constants_path()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=1)
-        f.write("\n")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, indent=1) + "\n")
     load_constants.cache_clear()
     return path

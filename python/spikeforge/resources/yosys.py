@@ -19,6 +19,7 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
 
+from spikeforge.atomic import atomic_write_json
 from spikeforge.errors import SpikeforgeError
 
 UNITS = ("lut", "ff", "bram18", "dsp", "lutram", "srl", "carry", "muxf", "latch", "uram")
@@ -142,8 +143,5 @@ def synthesize(design_dir: str | os.PathLike, *, family: str = "xc7", cache_dir:
     units = count_cells(cells)
     result = SynthResult(top=top, family=family, cells=cells, seconds=round(time.monotonic() - start, 1), **units)
     if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result.as_dict(), indent=1))
-        os.replace(tmp, cached)
+        atomic_write_json(cached, result.as_dict())
     return result
