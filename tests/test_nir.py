@@ -231,34 +231,6 @@ def test_behaviour_check_in_report() -> None:
     assert wrong.behaviour.spike_agreement[0] < 0.9 and wrong.behaviour.prediction_agreement < 0.5
 
 
-def test_export_runs_in_norse(tmp_path: Path) -> None:
-    """norse's own from_nir reads our LIF/IF file and spikes as our model does (runs only where norse is installed).
-
-    norse 1.1.0 cannot import LI nodes, so this model reads out by spike count. The coarse 6-bit grid
-    puts many membranes exactly on the threshold: the export's float32 step below it must handle them.
-    """
-    pytest.importorskip("norse")
-    from norse.torch import from_nir
-
-    rng = np.random.default_rng(5)
-    layers = [FloatLayer(rng.normal(0.1, 0.5, (16, 10)), None, 1.0, leak_shift=2, reset="zero"),
-              FloatLayer(rng.normal(0.1, 0.5, (4, 16)), None, 0.75, leak_shift=None, reset="zero")]
-    model = SpikingMLP.from_float_layers(layers, readout="count", weight_bits=6)
-    graph, warnings = export_graph(model, Timing(dt=1e-3))
-    assert not warnings
-    theirs = from_nir(read_graph(write_graph(graph, tmp_path / "ours.nir")), dt=1e-3)
-    spikes = torch.from_numpy(rng.random((64, 20, 10)) < 0.3).float()
-    state, outputs = None, []
-    with torch.no_grad():
-        for t in range(spikes.shape[1]):
-            z, state = theirs(spikes[:, t], state)
-            outputs.append(z)
-        ours = model.spike_trains(spikes)[-1].numpy()
-    norse_spikes = torch.stack(outputs, 1).numpy()
-    assert norse_spikes.shape == ours.shape and norse_spikes.mean() > 0.05
-    np.testing.assert_array_equal(norse_spikes, ours)
-
-
 def test_input_size_mismatch_and_json_report(tmp_path: Path) -> None:
     import json
 
