@@ -139,12 +139,7 @@ class MinimaxCompressor:
     def step(self, batch: Any) -> StepRecord:
         net = self.net
         # 1. QAT step on w (masked weights, so pruned synapses see the pruned network)
-        self.masks.apply(net)
-        net.model.train()
-        self.optimizer.zero_grad()
-        loss = net.loss(net.model, batch)
-        loss.backward()
-        self.optimizer.step()
+        loss = self._qat_step(batch)
         lr = self.optimizer.param_groups[0]["lr"]
         counts = self.pruned_counts()
         # 2. proximal step of y_l * LeastS_{s_l}(w_l^2)
@@ -224,6 +219,12 @@ class MinimaxCompressor:
 
     def finetune_step(self, batch: Any) -> StepRecord:
         """Training with the mask frozen (the paper's ``finetune``): no prox, no s, b, y or z updates."""
+        loss = self._qat_step(batch)
+        self.masks.apply(self.net)
+        return self._record("finetune", float(loss.item()), self.estimate())
+
+    def _qat_step(self, batch: Any) -> torch.Tensor:
+        """One optimizer step on the weights of the masked network; returns the minibatch loss."""
         net = self.net
         self.masks.apply(net)
         net.model.train()
@@ -231,8 +232,7 @@ class MinimaxCompressor:
         loss = net.loss(net.model, batch)
         loss.backward()
         self.optimizer.step()
-        self.masks.apply(net)
-        return self._record("finetune", float(loss.item()), self.estimate())
+        return loss
 
 
 @dataclass

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from spikeforge.atomic import atomic_write, atomic_write_json, atomic_write_text
 from spikeforge.compress.pipeline import Outcome
-
-
-def _atomic(path: Path, write: Callable[[str], None]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def build(outcome: Outcome, dense: dict[str, Any], budget: dict[str, float], context: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +116,7 @@ def plot(report: dict[str, Any], out_dir: Path) -> dict[str, str]:
 def _save(fig: Any, path: Path) -> str:
     import matplotlib.pyplot as plt
 
-    _atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)
     return path.name
 
@@ -172,6 +158,6 @@ def markdown(report: dict[str, Any]) -> str:
 def write(report: dict[str, Any], out_dir: Path) -> dict[str, str]:
     """report.json, report.md and the PNGs into ``out_dir``."""
     report["plots"] = plot(report, out_dir)
-    _atomic(out_dir / "report.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1)))
-    _atomic(out_dir / "report.md", lambda tmp: Path(tmp).write_text(markdown(report)))
+    atomic_write_json(out_dir / "report.json", report)
+    atomic_write_text(out_dir / "report.md", markdown(report))
     return {"report": "report.json", "markdown": "report.md", **report["plots"]}

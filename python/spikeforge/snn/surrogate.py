@@ -24,15 +24,19 @@ def register(name: str):
     return wrap
 
 
-@register("arctan")
-class ArcTan(torch.autograd.Function):
-    """Heaviside forward; backward d/dx = (a/2) / (1 + (pi/2 * a * x)^2) (Fang et al., SpikingJelly)."""
+class _Heaviside(torch.autograd.Function):
+    """Heaviside step forward (spike when x >= 0); subclasses define the surrogate backward."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, slope: float) -> torch.Tensor:
         ctx.save_for_backward(x)
         ctx.slope = slope
         return (x >= 0).to(x.dtype)
+
+
+@register("arctan")
+class ArcTan(_Heaviside):
+    """Heaviside forward; backward d/dx = (a/2) / (1 + (pi/2 * a * x)^2) (Fang et al., SpikingJelly)."""
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
@@ -42,14 +46,8 @@ class ArcTan(torch.autograd.Function):
 
 
 @register("fast_sigmoid")
-class FastSigmoid(torch.autograd.Function):
+class FastSigmoid(_Heaviside):
     """Heaviside forward; backward d/dx = 1 / (1 + k|x|)^2 (Zenke & Ganguli's SuperSpike)."""
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, slope: float) -> torch.Tensor:
-        ctx.save_for_backward(x)
-        ctx.slope = slope
-        return (x >= 0).to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
