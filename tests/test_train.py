@@ -110,13 +110,3 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(SpikeforgeError, match="not a readable checkpoint"):
         read_checkpoint(tmp_path / "junk.pt")
-
-
-def test_demo_flow_trains_and_reports_hardware_accuracy(tmp_path):
-    from spikeforge.flow import FlowConfig, run_flow
-
-    state = run_flow(FlowConfig(output_dir=tmp_path, epochs=1, hidden=32, quiet=True), echo=lambda _: None)
-    report = json.loads((tmp_path / "flow_report.json").read_text())
-    assert report["golden"]["hardware_accuracy_test"] == report["model"]["hardware_accuracy_test"] > 0.6
-    assert state.inputs.shape == (32, 8, 64)
-    assert np.load(tmp_path / "labels.npy").shape == (32,)

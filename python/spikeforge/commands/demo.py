@@ -15,6 +15,7 @@ def demo(output_dir: Path, quiet: bool) -> None:
     from spikeforge.flow import FlowConfig, run_flow
 
     state = run_flow(FlowConfig(output_dir=output_dir, quiet=quiet), echo=click.echo)
-    click.echo(f"done: results in {output_dir}/ (flow_report.json)")
+    width = max(map(len, state.report))
     for stage, facts in state.report.items():
-        click.echo(f"  {stage}: {facts}")
+        click.echo(f"  {stage:<{width}}  {facts['summary']}")
+    click.echo(f"done: results in {output_dir}/ (flow_report.json, estimate.txt, compressed/report.md, rtl/)")

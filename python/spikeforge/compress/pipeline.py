@@ -42,6 +42,7 @@ class Data:
 
     name: str
     timesteps: int
+    encoder: str
     batch_size: int
     x: dict[str, np.ndarray]
     y: dict[str, np.ndarray]
@@ -54,7 +55,7 @@ class Data:
         ds = load_dataset(tc["dataset"])
         t, enc = int(tc.get("timesteps", 8)), tc.get("encoder", "rate")
         splits = ("train", "val", "test")
-        return cls(tc["dataset"], t, int(tc.get("batch_size", 128)),
+        return cls(tc["dataset"], t, enc, int(tc.get("batch_size", 128)),
                    {s: np.array(ds.spike_trains(s, t, enc)) for s in splits}, {s: ds.labels(s) for s in splits})
 
     def batches(self, seed: int):

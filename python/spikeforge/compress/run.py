@@ -37,7 +37,7 @@ def run_compress(checkpoint: Path, board_key: str, overrides: dict[str, float | 
     context = {"checkpoint": str(checkpoint), "board": board.key, "dataset": data.name, "seed": cfg.seed,
                "schedule": cfg.to_json(), "resource_names": list(resources.names)}
     report = reports.build(outcome, dense, budget, context)
-    extra = {**outcome.hw.extra, "dataset": data.name, "timesteps": data.timesteps, "seed": cfg.seed,
+    extra = {**outcome.hw.extra, "dataset": data.name, "timesteps": data.timesteps, "encoder": data.encoder, "seed": cfg.seed,
              "hardware_accuracy": report["hardware_accuracy"]["compressed"], "compress_budget": budget}
     hw = type(outcome.hw)(layers=outcome.hw.layers, readout=outcome.hw.readout, extra=extra)
     hw.save(output / "model.npz")
