@@ -52,10 +52,10 @@ class StaticDataset:
         return int(self.x["train"].shape[1])
 
     def labels(self, split: str) -> np.ndarray:
-        return self.y[_check_split(split)]
+        return self.y[check_split(split)]
 
     def spike_trains(self, split: str, timesteps: int, encoder: str = "rate") -> np.ndarray:
-        return _encoded(self, _check_split(split), timesteps, encoder)
+        return _encoded(self, check_split(split), timesteps, encoder)
 
     def describe(self) -> dict[str, Any]:
         """JSON-able facts: sizes of each split, inputs, classes, where the data came from."""
@@ -76,7 +76,8 @@ def _encoded(dataset: StaticDataset, split: str, timesteps: int, encoder: str) -
     return spikes
 
 
-def _check_split(split: str) -> str:
+def check_split(split: str) -> str:
+    """The split name if it is one of SPLITS; a one-sentence error otherwise."""
     if split not in SPLITS:
         raise SpikeforgeError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
     return split

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from spikeforge.data.datasets import SPLIT_SEED, SPLITS, split_arrays
+from spikeforge.data.datasets import SPLIT_SEED, SPLITS, check_split, split_arrays
 from spikeforge.data.event_camera import NMNIST_SENSOR, bin_nmnist_files, nmnist_files
 from spikeforge.errors import SpikeforgeError
 
@@ -40,10 +40,10 @@ class EventDataset:
         return width * height * polarities
 
     def labels(self, split: str) -> np.ndarray:
-        return np.array([label for _, label in self.files[_check_split(split)]], dtype=np.int64)
+        return np.array([label for _, label in self.files[check_split(split)]], dtype=np.int64)
 
     def spike_trains(self, split: str, timesteps: int, encoder: str = "rate") -> np.ndarray:
-        return _binned(self, _check_split(split), timesteps)
+        return _binned(self, check_split(split), timesteps)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -64,12 +64,6 @@ def _binned(dataset: EventDataset, split: str, timesteps: int) -> np.ndarray:
     spikes, _ = bin_nmnist_files(dataset.files[split], timesteps, dataset.window_us, quiet=None, what=f"{dataset.name} {split}")
     spikes.setflags(write=False)
     return spikes
-
-
-def _check_split(split: str) -> str:
-    if split not in SPLITS:
-        raise SpikeforgeError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
-    return split
 
 
 def nmnist_dataset(root: str | None = None) -> EventDataset:
