@@ -40,6 +40,6 @@ def test_bit_moves_follow_the_resource_price() -> None:
     assert net.bits == [3, 3]  # one step down per move, for each layer
     assert [layer.weight_bits for layer in model.layers] == [3, 3]
     comp.z.zero_()  # no price: bits move only if the loss on the minibatch prefers it
-    loss_before = float(net.loss(model, batch))
+    loss_before = float(net.loss(model, batch).detach())
     comp._move_bits(batch)
-    assert float(net.loss(model, batch)) <= loss_before + 1e-6
+    assert float(net.loss(model, batch).detach()) <= loss_before + 1e-6
