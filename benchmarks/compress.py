@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from spikeforge.commands.common import format_table
 from spikeforge.compress.pipeline import Data, board_budget, compress, export, hardware_accuracy, measure
+from spikeforge.compress.minimax import MinimaxConfig
 from spikeforge.compress.schedule import ScheduleConfig
 from spikeforge.resources.boards import get_board
 from spikeforge.train.checkpoint import load_model
@@ -33,7 +34,8 @@ def run(args: argparse.Namespace) -> None:
     print(f"dense: {data.name} {[la.n_in for la in dense_hw.layers] + [dense_hw.layers[-1].n_out]}, "
           f"bits {[la.weight_bits for la in dense_hw.layers]}, hardware test accuracy {100 * dense_acc:.2f}%, "
           f"bram18 {dense['bram18']:.0f}, lut {dense['lut']:.0f}, synapses {dense['synapses']:.0f}")
-    cfg = ScheduleConfig(finetune_epochs=args.finetune_epochs, max_compress_epochs=args.max_compress_epochs, seed=0)
+    cfg = ScheduleConfig(finetune_epochs=args.finetune_epochs, max_compress_epochs=args.max_compress_epochs, seed=0,
+                         minimax=MinimaxConfig(y_init=args.y_init))
     rows = []
     if args.sweep == "connectivity":
         points = [0.5, 0.2, 0.1, 0.05, 0.02][: 2 if args.quick else None]
@@ -76,6 +78,7 @@ def main() -> None:
     parser.add_argument("--bram", nargs="+", default=["3", "2", "1"], help="BRAM18 budgets of the bram sweep")
     parser.add_argument("--finetune-epochs", type=int, default=6)
     parser.add_argument("--max-compress-epochs", type=int, default=10)
+    parser.add_argument("--y-init", type=float, default=10.0, help="Initial LeastS duals (MinimaxConfig.y_init)")
     parser.add_argument("--quick", action="store_true", help="Two points only.")
     run(parser.parse_args())
 

@@ -17,16 +17,20 @@ import click
               type=click.Choice(["minimax", "sequential", "uniform-bits", "magnitude", "imp"]), help="Compression method.")
 @click.option("--finetune-epochs", default=6, show_default=True, type=click.IntRange(0), help="Finetuning epochs in total.")
 @click.option("--max-compress-epochs", default=10, show_default=True, type=click.IntRange(1), help="Cap per node of the minimax phase.")
+@click.option("--y-init", default=10.0, show_default=True, type=click.FloatRange(min=0),
+              help="Initial LeastS duals y_l (the paper's 10); larger protects small layers (see MinimaxConfig).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path), help="Output directory.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def compress(checkpoint: Path, board: str, bram: float | None, lut: float | None, latency_us: float | None, method: str,
-             finetune_epochs: int, max_compress_epochs: int, seed: int, output: Path, quiet: bool) -> None:
+             finetune_epochs: int, max_compress_epochs: int, y_init: float, seed: int, output: Path, quiet: bool) -> None:
     """Compress a trained CHECKPOINT (sparsity + bit-widths) until it fits the budgets, then finetune."""
     from spikeforge.compress.run import run_compress
+    from spikeforge.compress.minimax import MinimaxConfig
     from spikeforge.compress.schedule import ScheduleConfig
 
-    cfg = ScheduleConfig(finetune_epochs=finetune_epochs, max_compress_epochs=max_compress_epochs, seed=seed)
+    cfg = ScheduleConfig(finetune_epochs=finetune_epochs, max_compress_epochs=max_compress_epochs, seed=seed,
+                         minimax=MinimaxConfig(y_init=y_init))
     report = run_compress(checkpoint, board, {"bram18": bram, "lut": lut, "latency_us": latency_us}, output, cfg,
                           method=method, quiet=quiet)
     for r in report["resources"]:
