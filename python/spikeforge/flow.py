@@ -17,6 +17,7 @@ import numpy as np
 
 from spikeforge.atomic import atomic_write_json
 from spikeforge.errors import SpikeforgeError
+from spikeforge.hw.model import HardwareModel
 
 
 @dataclass
@@ -48,16 +49,10 @@ class FlowState:
     """What the steps hand each other: the hardware model file, inputs, and the growing report."""
 
     model_path: Path | None = None
+    model: HardwareModel | None = None  # the file at model_path, loaded once by the step that wrote it
     checkpoint_path: Path | None = None
     inputs: np.ndarray | None = None
     report: dict[str, Any] = field(default_factory=dict)
-
-
-def _widths(model_path: Path) -> list[int]:
-    from spikeforge.hw.model import HardwareModel
-
-    model = HardwareModel.load(model_path)
-    return [model.n_inputs, *(layer.n_out for layer in model.layers)]
 
 
 def step_model(state: FlowState, cfg: FlowConfig) -> FlowState:
@@ -71,6 +66,7 @@ def step_model(state: FlowState, cfg: FlowConfig) -> FlowState:
     )
     report = run_training(train_cfg, cfg.output_dir, quiet=cfg.quiet)
     state.model_path = Path(report.files["model"])
+    state.model = HardwareModel.load(state.model_path)
     state.checkpoint_path = Path(report.files["checkpoint"])
     state.report["model"] = {
         "source": f"trained on {cfg.dataset} ({report.training['epochs_run']} epochs, {report.training['train_seconds']:.1f} s)",
@@ -80,7 +76,7 @@ def step_model(state: FlowState, cfg: FlowConfig) -> FlowState:
         **report.model,
     }
     state.report["model"]["summary"] = (
-        f"{cfg.dataset} {'-'.join(str(n) for n in _widths(state.model_path))} trained: "
+        f"{cfg.dataset} {'-'.join(str(n) for n in [state.model.n_inputs, *(layer.n_out for layer in state.model.layers)])} trained: "
         f"float {100 * report.float_accuracy['test']:.1f}%, hardware {100 * report.hardware_accuracy['test']:.1f}% (test)"
     )
     return state
@@ -90,9 +86,8 @@ def step_golden(state: FlowState, cfg: FlowConfig) -> FlowState:
     """Run the test split through the golden simulator (hardware accuracy) and the event codec."""
     from spikeforge.data.datasets import load_dataset
     from spikeforge.hw import events, golden
-    from spikeforge.hw.model import HardwareModel
 
-    model = HardwareModel.load(state.model_path)
+    model = state.model
     data = load_dataset(cfg.dataset)
     spikes = data.spike_trains("test", int(model.extra["timesteps"]), str(model.extra["encoder"]))
     labels = data.labels("test")
@@ -126,6 +121,7 @@ def step_compress(state: FlowState, cfg: FlowConfig) -> FlowState:
     report = run_compress(state.checkpoint_path, cfg.board, {"bram18": cfg.bram_budget}, out,
                           ScheduleConfig(seed=cfg.seed), quiet=cfg.quiet)
     state.model_path, state.checkpoint_path = out / "model.npz", out / "checkpoint.pt"
+    state.model = HardwareModel.load(state.model_path)
     state.report["compress"] = {
         "board": cfg.board,
         "resources": {r["resource"]: {k: r[k] for k in ("dense", "compressed", "budget")} for r in report["resources"]},
@@ -143,11 +139,11 @@ def step_compress(state: FlowState, cfg: FlowConfig) -> FlowState:
 def step_rtl(state: FlowState, cfg: FlowConfig) -> FlowState:
     """Generate the Verilog core and run the flow samples through it in Verilator; it must equal golden."""
     from spikeforge.hw import golden
-    from spikeforge.hw.model import HardwareModel, file_sha256
+    from spikeforge.hw.model import file_sha256
     from spikeforge.rtl.engine import simulate_design
     from spikeforge.rtl.generator import generate_rtl
 
-    model = HardwareModel.load(state.model_path)
+    model = state.model
     design = cfg.output_dir / "rtl"
     generate_rtl(model, design, cfg.lanes, model_sha256=file_sha256(state.model_path))
     result = simulate_design(design, state.inputs, model.n_outputs, quiet=cfg.quiet)
@@ -172,13 +168,12 @@ def step_rtl(state: FlowState, cfg: FlowConfig) -> FlowState:
 def step_estimate(state: FlowState, cfg: FlowConfig) -> FlowState:
     """Estimate LUT, FF, BRAM18, DSP and latency on the board, beside Yosys synthesis of the generated core."""
     from spikeforge.atomic import atomic_write_json, atomic_write_text
-    from spikeforge.hw.model import HardwareModel
     from spikeforge.resources.activity import measured
     from spikeforge.resources.boards import get_board
     from spikeforge.resources.report import build_report, format_report
     from spikeforge.resources.yosys import synthesize
 
-    model = HardwareModel.load(state.model_path)
+    model = state.model
     synth = synthesize(cfg.output_dir / "rtl")
     activity = measured(model, state.inputs, source=f"the {state.inputs.shape[0]} flow samples (golden simulator)")
     report = build_report(model, get_board(cfg.board), activity, lanes=cfg.lanes, synth=synth)

@@ -121,10 +121,9 @@ def decode_spikes(stream: Stream, n_inputs: int) -> DecodedSpikes:
     event = ~is_marker
     in_range = event & (words < n_inputs)
     dropped = int(event.sum() - in_range.sum())
-    samples = [np.zeros((int(s), n_inputs), dtype=bool) for s in steps_per_sample]
     pos = np.flatnonzero(in_range)
-    smp, step, addr = sample_of[pos], timestep[pos], words[pos].astype(np.int64)
-    key = (np.asarray(markers_before)[pos].astype(np.int64)) * n_inputs + addr  # unique per (sample, t, address)
+    step_of_event, addr = markers_before[pos], words[pos].astype(np.int64)  # global timestep index
+    key = step_of_event.astype(np.int64) * n_inputs + addr  # unique per (sample, t, address)
     order = np.argsort(key, kind="stable")
     repeats = np.flatnonzero(np.diff(key[order]) == 0)
     if repeats.size:
@@ -132,9 +131,9 @@ def decode_spikes(stream: Stream, n_inputs: int) -> DecodedSpikes:
         raise StreamFormatError(
             f"word {p}: input {int(words[p])} spikes twice in timestep {int(timestep[p])} of sample {int(sample_of[p])}"
         )
-    for s, sample in enumerate(samples):
-        mine = smp == s
-        sample[step[mine], addr[mine]] = True
+    frames = np.zeros((int(is_marker.sum()), n_inputs), dtype=bool)  # every timestep of the stream
+    frames[step_of_event, addr] = True
+    samples = np.split(frames, np.cumsum(steps_per_sample)[:-1]) if ends.size else []
     return DecodedSpikes(samples=samples, dropped=dropped)
 
 
