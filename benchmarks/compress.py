@@ -1,6 +1,6 @@
 """Issue-6 tables: minimax compression vs baselines, hardware accuracy (golden simulator) of exported models.
 
-    python benchmarks/compress.py --checkpoint DIR/checkpoint.pt [--sweep connectivity|bram] [--quick]
+    python benchmarks/compress.py --checkpoint DIR/checkpoint.pt [--sweep connectivity|bram] [--seeds N] [--quick]
 
 connectivity: digits-style sweep of the fraction of nonzero synapses (50, 20, 10, 5, 2%), bit-widths fixed,
   for minimax (joint), sequential and one-shot magnitude pruning at equal epochs (magnitude gets the
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import statistics
 import time
 from dataclasses import replace
 
@@ -49,22 +50,31 @@ def run(args: argparse.Namespace) -> None:
         else:
             budget = board_budget(board, {"bram18": point})
         row: dict = {"budget": f"{100 * point:.0f}%" if args.sweep == "connectivity" else f"{point:g} BRAM18"}
-        epochs = None
+        key = "synapses" if args.sweep == "connectivity" else "bram18"
+        minimax_epochs: dict[int, int] = {}
         for method in methods:
-            c = cfg if method not in ("magnitude", "imp") else replace(cfg, finetune_epochs=epochs or cfg.finetune_epochs)
-            start = time.perf_counter()
-            out = compress(model, data, board, budget, c, method=method, quiet=True,
-                           connectivity=args.sweep == "connectivity")
-            seconds = time.perf_counter() - start
-            if method == "minimax":
-                epochs = math.ceil(out.result.epochs)
-            row[f"{method} acc%"] = round(100 * out.accuracy["test"], 2)
-            row[f"{method} ep"] = round(out.result.epochs, 1)
-            key = "synapses" if args.sweep == "connectivity" else "bram18"
-            row[f"{method} {key}"] = out.measured[key]
-            print(f"  {row['budget']} {method}: test {100 * out.accuracy['test']:.2f}% in {seconds:.0f} s, "
-                  f"{out.result.epochs:.1f} epochs, estimate {out.measured}, bits {[la.weight_bits for la in out.hw.layers]}",
-                  flush=True)
+            accs, epochs, used = [], [], []
+            for seed in range(args.seeds):
+                c = replace(cfg, seed=seed)
+                if method in ("magnitude", "imp"):  # equal epochs: the minimax run's, same seed
+                    c = replace(c, finetune_epochs=minimax_epochs.get(seed, cfg.finetune_epochs))
+                start = time.perf_counter()
+                out = compress(model, data, board, budget, c, method=method, quiet=True,
+                               connectivity=args.sweep == "connectivity")
+                seconds = time.perf_counter() - start
+                if method == "minimax":
+                    minimax_epochs[seed] = math.ceil(out.result.epochs)
+                accs.append(100 * out.accuracy["test"])
+                epochs.append(out.result.epochs)
+                used.append(out.measured[key])
+                print(f"  {row['budget']} {method} seed {seed}: test {accs[-1]:.2f}% in {seconds:.0f} s, "
+                      f"{out.result.epochs:.1f} epochs, estimate {out.measured}, bits {[la.weight_bits for la in out.hw.layers]}",
+                      flush=True)
+            row[f"{method} acc%"] = round(statistics.mean(accs), 2)
+            if args.seeds > 1:
+                row[f"{method} min-max"] = f"{min(accs):.2f}-{max(accs):.2f}"
+            row[f"{method} ep"] = round(statistics.mean(epochs), 1)
+            row[f"{method} {key}"] = max(used)
         rows.append(row)
     print()
     print(format_table(rows, list(rows[0])))
@@ -79,6 +89,7 @@ def main() -> None:
     parser.add_argument("--finetune-epochs", type=int, default=6)
     parser.add_argument("--max-compress-epochs", type=int, default=10)
     parser.add_argument("--y-init", type=float, default=10.0, help="Initial LeastS duals (MinimaxConfig.y_init)")
+    parser.add_argument("--seeds", type=int, default=1, help="Seeds 0..N-1 per point (batch order, torch seed): mean and range.")
     parser.add_argument("--quick", action="store_true", help="Two points only.")
     run(parser.parse_args())
 

@@ -64,6 +64,9 @@ def test_node_budgets_joint_and_sequential() -> None:
     # a resource the dense network already meets is not tightened on the way, but stays in the final node
     assert both == [{"synapses": 400.0}, {"synapses": 100.0, "weight_bits": 9e9}]
     assert node_budgets({"synapses": 100.0}, dense, ScheduleConfig(variant="sequential")) == [{"synapses": 100.0}]
+    # a zero budget (no block RAM) keeps its intermediate nodes, scaled from one unit
+    assert node_budgets({"bram18": 0.0}, {"bram18": 5.0}, ScheduleConfig(nodes=(4.0, 2.0, 1.0))) == [
+        {"bram18": 4.0}, {"bram18": 2.0}, {"bram18": 0.0}]
 
 
 def test_global_magnitude_masks_prune_smallest_overall() -> None:
@@ -114,7 +117,9 @@ def test_minimax_reaches_node_by_itself_and_lets_weights_regrow(digits_mlp) -> N
     node = result.nodes[0]
     assert not node.forced and node.compress_epochs < 8  # the duals, not the fallback, met the budget
     steps = [s for s in result.history.steps if s.phase == "compress"]
-    # the price of the violated resource rose while over budget
-    assert steps[-1].z[0] > steps[0].z[0]
+    # the violated resource had a price at every step over budget (bounded by the clearing price, so it
+    # need not keep rising), and that price moved s: every layer ends pruned
+    over = [s for s in steps if s.estimate["synapses"] > budget["synapses"]]
+    assert over and all(s.z[0] > 0 for s in over)
     density = np.array([s.density for s in steps])
     assert density[-1].max() < 1.0

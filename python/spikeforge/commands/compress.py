@@ -18,7 +18,7 @@ import click
 @click.option("--finetune-epochs", default=6, show_default=True, type=click.IntRange(0), help="Finetuning epochs in total.")
 @click.option("--max-compress-epochs", default=10, show_default=True, type=click.IntRange(1), help="Cap per node of the minimax phase.")
 @click.option("--y-init", default=10.0, show_default=True, type=click.FloatRange(min=0),
-              help="Initial LeastS duals y_l (the paper's 10); larger protects small layers (see MinimaxConfig).")
+              help="Initial LeastS duals y_l (the paper's 10): strength of the proximal shrink (see MinimaxConfig).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path), help="Output directory.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")

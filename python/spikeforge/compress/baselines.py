@@ -54,12 +54,12 @@ def magnitude_prune_to(net: Compressible, resources: ResourceModel, budget: dict
     def masks_for(k: int) -> Masks:
         return Masks(global_magnitude_masks(net, k, min_keep))
 
-    if not meets(resources.estimate(masks_for(total).nonzeros(), net.bits), budget):
+    if not meets(resources.estimate(net.stored(masks_for(total).values), net.bits), budget):
         raise SpikeforgeError(f"the budget {budget} is out of reach of pruning alone at bits {net.bits}")
     lo, hi = 0, total
     while lo < hi:
         mid = (lo + hi) // 2
-        if meets(resources.estimate(masks_for(mid).nonzeros(), net.bits), budget):
+        if meets(resources.estimate(net.stored(masks_for(mid).values), net.bits), budget):
             hi = mid
         else:
             lo = mid + 1

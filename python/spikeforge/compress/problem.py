@@ -36,7 +36,8 @@ class Compressible:
     """A network as the compressor sees it.
 
     ``layers`` hold the ``.weight`` tensors that are pruned; ``loss(model, batch)`` is the training
-    loss L(w); ``set_bits(layer_index, bits)`` changes a layer's QAT weight bit-width (None: bits fixed).
+    loss L(w); ``set_bits(layer_index, bits)`` changes a layer's QAT weight bit-width (None: bits fixed);
+    ``quantized(layer_index)`` gives the layer's weights as the hardware stores them (None: as they are).
     """
 
     model: torch.nn.Module
@@ -44,10 +45,21 @@ class Compressible:
     loss: Callable[[torch.nn.Module, Any], torch.Tensor]
     bits: list[int]
     set_bits: Callable[[int, int], None] | None = None
+    quantized: Callable[[int], torch.Tensor] | None = None
 
     @property
     def sizes(self) -> list[int]:
         return [layer.weight.numel() for layer in self.layers]
+
+    @torch.no_grad()
+    def stored(self, masks: Sequence[torch.Tensor]) -> list[int]:
+        """Weights each layer stores: kept by its mask and nonzero after quantization, as the export writes
+        them (a 3-bit layer rounds many small kept weights to zero, and a zero costs no memory)."""
+        out = []
+        for i, (layer, mask) in enumerate(zip(self.layers, masks, strict=True)):
+            weight = layer.weight if self.quantized is None else self.quantized(i)
+            out.append(int(((weight != 0) & (mask != 0)).sum().item()))
+        return out
 
     def apply_bits(self) -> None:
         """Push ``bits`` into the model's quantizers (after a state_dict load, before export)."""

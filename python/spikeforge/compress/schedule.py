@@ -77,11 +77,13 @@ class CompressResult:
 
 def node_budgets(budget: dict[str, float], dense: dict[str, float], cfg: ScheduleConfig) -> list[dict[str, float]]:
     """The budgets of the nodes: multiplier x final budget, for the resources the dense network exceeds
-    (a resource that already fits is not tightened on the way)."""
+    (a resource that already fits is not tightened on the way). A budget below one unit (e.g. no block
+    RAM at all) is scaled from one unit, so that a zero budget still gets its intermediate nodes."""
     multipliers = (1.0,) if cfg.variant == "sequential" else cfg.nodes
     out = []
     for m in multipliers:
-        node = {k: v * m for k, v in budget.items() if v < dense[k] and v * m < dense[k]}
+        scaled = {k: max(v, 1.0) * m if m > 1 else v * m for k, v in budget.items()}
+        node = {k: scaled[k] for k, v in budget.items() if v < dense[k] and scaled[k] < dense[k]}
         if node and (not out or node != out[-1]):
             out.append(node)
     binding = {k: v for k, v in budget.items() if v < dense[k]}
@@ -93,25 +95,29 @@ def node_budgets(budget: dict[str, float], dense: dict[str, float], cfg: Schedul
 
 
 def force_budget(comp: MinimaxCompressor) -> bool:
-    """Close a remaining gap greedily (prune 10% more of the biggest excess layer, or drop its bits)."""
+    """Close a remaining gap greedily: prune 10% more of one layer, or drop one layer's bits, whichever
+    leaves the least excess; on a tie pruning goes first (a bit less of every weight costs more accuracy
+    than the smallest 10% of one layer's, and nothing is retrained after this)."""
     net, forced = comp.net, False
     while not comp.met():
         forced = True
         counts = comp.pruned_counts()
-        candidates: list[tuple[float, int, str]] = []
+        stored = net.stored(comp.masks.values)
+        candidates: list[tuple[float, bool, int, str]] = []
         for i, n in enumerate(net.sizes):
             kept = n - counts[i]
             if kept > comp.bounds.min_keep:
-                nz = comp.masks.nonzeros()
-                nz[i] = max(comp.bounds.min_keep, kept - max(1, math.ceil(0.1 * kept)))
-                candidates.append((_excess(comp, nz, net.bits), -n, f"prune:{i}:{n - nz[i]}"))
+                s = n - max(comp.bounds.min_keep, kept - max(1, math.ceil(0.1 * kept)))
+                masks = list(comp.masks.values)
+                masks[i] = keep_mask(net.layers[i].weight, s)
+                candidates.append((_excess(comp, net.stored(masks), net.bits), False, -n, f"prune:{i}:{s}"))
             if net.set_bits is not None and net.bits[i] > comp.bounds.bits_min:
                 bits = list(net.bits)
                 bits[i] -= 1
-                candidates.append((_excess(comp, comp.masks.nonzeros(), bits), -n, f"bits:{i}"))
+                candidates.append((_excess(comp, stored, bits), True, -n, f"bits:{i}"))
         if not candidates:
             raise RuntimeError("budget unreachable although it passed the up-front check")
-        _, _, action = min(candidates)
+        *_, action = min(candidates)
         kind, idx, *rest = action.split(":")
         i = int(idx)
         if kind == "prune":

@@ -31,4 +31,5 @@ def compressible(model: SpikingMLP, learn_bits: bool = True) -> Compressible:
         loss=readout_loss,
         bits=[int(layer.weight_bits) for layer in model.layers],
         set_bits=(lambda i, b: set_weight_bits(model, i, b)) if learn_bits else None,
+        quantized=lambda i: model.layers[i].synapse.quant_weight().int(),
     )
