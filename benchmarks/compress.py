@@ -21,6 +21,7 @@ from spikeforge.commands.common import format_table
 from spikeforge.compress.minimax import MinimaxConfig
 from spikeforge.compress.pipeline import Data, board_budget, compress, export, hardware_accuracy, measure
 from spikeforge.compress.schedule import ScheduleConfig
+from spikeforge.errors import SpikeforgeError
 from spikeforge.resources.boards import get_board
 from spikeforge.train.checkpoint import load_model
 
@@ -53,14 +54,19 @@ def run(args: argparse.Namespace) -> None:
         key = "synapses" if args.sweep == "connectivity" else "bram18"
         minimax_epochs: dict[int, int] = {}
         for method in methods:
-            accs, epochs, used = [], [], []
+            accs, epochs, used, failed = [], [], [], 0
             for seed in range(args.seeds):
                 c = replace(cfg, seed=seed)
                 if method in ("magnitude", "imp"):  # equal epochs: the minimax run's, same seed
                     c = replace(c, finetune_epochs=minimax_epochs.get(seed, cfg.finetune_epochs))
                 start = time.perf_counter()
-                out = compress(model, data, board, budget, c, method=method, quiet=True,
-                               connectivity=args.sweep == "connectivity")
+                try:
+                    out = compress(model, data, board, budget, c, method=method, quiet=True,
+                                   connectivity=args.sweep == "connectivity")
+                except SpikeforgeError as exc:  # the exported core cannot meet this budget with this method
+                    print(f"  {row['budget']} {method} seed {seed}: not met ({exc})", flush=True)
+                    failed += 1
+                    continue
                 seconds = time.perf_counter() - start
                 if method == "minimax":
                     minimax_epochs[seed] = math.ceil(out.result.epochs)
@@ -70,11 +76,12 @@ def run(args: argparse.Namespace) -> None:
                 print(f"  {row['budget']} {method} seed {seed}: test {accs[-1]:.2f}% in {seconds:.0f} s, "
                       f"{out.result.epochs:.1f} epochs, estimate {out.measured}, bits {[la.weight_bits for la in out.hw.layers]}",
                       flush=True)
-            row[f"{method} acc%"] = round(statistics.mean(accs), 2)
+            row[f"{method} acc%"] = round(statistics.mean(accs), 2) if accs else "not met"
             if args.seeds > 1:
-                row[f"{method} min-max"] = f"{min(accs):.2f}-{max(accs):.2f}"
-            row[f"{method} ep"] = round(statistics.mean(epochs), 1)
-            row[f"{method} {key}"] = max(used)
+                row[f"{method} min-max"] = f"{min(accs):.2f}-{max(accs):.2f}" if accs else "-"
+                row[f"{method} not met"] = failed
+            row[f"{method} ep"] = round(statistics.mean(epochs), 1) if epochs else "-"
+            row[f"{method} {key}"] = max(used) if used else "-"
         rows.append(row)
     print()
     print(format_table(rows, list(rows[0])))

@@ -85,3 +85,16 @@ def test_y_step_is_per_weight_so_layer_size_does_not_raise_a_layer_price() -> No
     counts = comp.pruned_counts()
     assert counts[0] == 4 * counts[1] > 0  # both layers pruned the same fraction (the preconditioned s step)
     assert torch.allclose(comp.y[0], comp.y[1]) and comp.y[0] > 0
+
+
+def test_budget_counts_stored_weights_and_the_frozen_mask_drops_quantized_zeros() -> None:
+    comp = _compressor(budget=12.0)
+    # a quantizer that rounds squares below 3 to zero: 1, 2 (layer 0) and 0.5, 2.5 (layer 1) are not stored
+    comp.net.quantized = lambda i: (comp.net.layers[i].weight.detach() ** 2 >= 3).to(torch.int64)
+    assert comp.net.stored(comp.masks.values) == [10, 2]
+    assert comp.estimate()["synapses"] == 12 and comp.met()
+    # the free zeros count as pruned in the best response (nothing priced: only they go)
+    assert comp.best_response(torch.tensor([1e-6, 0.0]), _savings(comp), comp.sorted_squares()) == [10, 2]
+    comp.freeze_mask()
+    assert comp.masks.nonzeros() == [10, 2] and comp.pruned_counts() == [2, 2]
+    assert (comp.net.layers[0].weight == 0).sum() == 2  # masked out, so finetuning cannot revive them

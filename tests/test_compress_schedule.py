@@ -8,9 +8,9 @@ import torch
 from sklearn.datasets import load_digits
 
 from spikeforge.compress.baselines import METHODS, global_magnitude_masks
-from spikeforge.compress.minimax import MinimaxConfig
+from spikeforge.compress.minimax import MinimaxCompressor, MinimaxConfig
 from spikeforge.compress.problem import Bounds, Compressible, SynapseMemory, check_budget, floor_estimate
-from spikeforge.compress.schedule import ScheduleConfig, node_budgets, run_schedule
+from spikeforge.compress.schedule import ScheduleConfig, force_budget, node_budgets, run_schedule
 from spikeforge.errors import SpikeforgeError
 
 
@@ -78,6 +78,17 @@ def test_global_magnitude_masks_prune_smallest_overall() -> None:
     masks = global_magnitude_masks(net, 3, min_keep=1)
     assert masks[0].tolist() == [[0.0, 1.0], [1.0, 1.0]]
     assert masks[1].tolist() == [[1.0, 0.0]]  # 0.2 survives: min_keep re-admits the layer's largest
+
+
+def test_force_budget_names_an_unreachable_budget() -> None:
+    layer = torch.nn.Linear(4, 2, bias=False)
+    net = Compressible(torch.nn.Sequential(layer), [layer], lambda m, b: m(b).sum(), [8])
+    opt = torch.optim.SGD(layer.parameters(), lr=0.0)
+    # bypasses the up-front check on purpose: what the exported-model tightening can run into
+    comp = MinimaxCompressor(net, SynapseMemory(net.sizes), {"synapses": 0.0}, opt, MinimaxConfig(), Bounds())
+    with pytest.raises(SpikeforgeError, match="out of reach: every layer is at its fewest weights"):
+        force_budget(comp)
+    assert comp.masks.nonzeros() == [1]  # it got as far as min_keep
 
 
 @pytest.mark.slow

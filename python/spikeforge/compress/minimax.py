@@ -289,6 +289,16 @@ class MinimaxCompressor:
             bits=list(self.net.bits),
         )
 
+    @torch.no_grad()
+    def freeze_mask(self) -> None:
+        """Before finetuning with the mask frozen: also mask the kept weights that quantize to zero. They
+        cost nothing now (the budget counts stored weights), but training could make them nonzero again
+        and take the frozen network over budget."""
+        if self.net.quantized is not None:
+            self.masks = Masks([mask * (self.net.quantized(i) != 0).to(mask.dtype) for i, mask in enumerate(self.masks.values)])
+            self.s.copy_(self.sizes - torch.tensor([float(n) for n in self.masks.nonzeros()]))
+        self.masks.apply(self.net)
+
     def finetune_step(self, batch: Any) -> StepRecord:
         """Training with the mask frozen (the paper's ``finetune``): no prox, no s, b, y or z updates."""
         loss = self._qat_step(batch)

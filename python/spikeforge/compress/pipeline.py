@@ -143,10 +143,15 @@ def compress(model: SpikingMLP, data: Data, board: Board, budget: dict[str, floa
         got = measure(hw, data, board)
         if meets(got, budget):
             break
+        over = {k: got[k] for k, v in budget.items() if got[k] > v}
         if tightenings == MAX_TIGHTENINGS:
-            raise SpikeforgeError(f"could not meet the budget {budget} with the exported model (estimate {got})")
+            raise SpikeforgeError(f"could not meet the budget {budget} with the exported model (it needs {over})")
         tightenings += 1
-        result = tighten(net, resources, {k: v * 0.97**tightenings for k, v in budget.items()}, cfg, result)
+        try:
+            result = tighten(net, resources, {k: v * 0.97**tightenings for k, v in budget.items()}, cfg, result)
+        except SpikeforgeError as exc:
+            raise SpikeforgeError(f"could not meet the budget {budget} with the exported model: it still needs {over} "
+                                  f"after {tightenings - 1} tightenings, and {exc}") from exc
     accuracy = {s: hardware_accuracy(hw, data, s) for s in ("val", "test")}
     accuracy |= {f"float_{s}": float_accuracy(model, data.x[s], data.y[s]) for s in ("val", "test")}
     return Outcome(method, model, hw, result, got, result.estimate, accuracy, tightenings)

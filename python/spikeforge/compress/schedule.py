@@ -30,6 +30,7 @@ from tqdm import tqdm
 from spikeforge.compress.minimax import History, Masks, MinimaxCompressor, MinimaxConfig
 from spikeforge.compress.ops import keep_mask
 from spikeforge.compress.problem import Bounds, Compressible, ResourceModel, check_budget, meets
+from spikeforge.errors import SpikeforgeError
 
 VARIANTS = ("joint", "sequential")
 
@@ -116,7 +117,7 @@ def force_budget(comp: MinimaxCompressor) -> bool:
                 bits[i] -= 1
                 candidates.append((_excess(comp, stored, bits), True, -n, f"bits:{i}"))
         if not candidates:
-            raise RuntimeError("budget unreachable although it passed the up-front check")
+            raise SpikeforgeError(f"the budget {comp.budget} is out of reach: every layer is at its fewest weights and bits")
         *_, action = min(candidates)
         kind, idx, *rest = action.split(":")
         i = int(idx)
@@ -196,7 +197,7 @@ def finetune(comp: MinimaxCompressor, train_batches: Callable[[], Iterable[Any]]
               history: History, epochs: int, lr: float) -> float:
     """Frozen-mask training with a cosine rate; keeps (and restores) the best validation state."""
     net = comp.net
-    comp.masks.apply(net)
+    comp.freeze_mask()
     best_acc, best_state = evaluate(net.model), copy.deepcopy(net.model.state_dict())
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(comp.optimizer, T_max=max(1, epochs))
     for group in comp.optimizer.param_groups:
