@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from spikeforge.cli import main
+from spikeforge.hw.model import DenseLayer, HardwareModel
 from spikeforge.hw.random_model import random_model
-from spikeforge.resources.differentiable import LayerShape, resource_torch
-from spikeforge.resources.model import estimate
+from spikeforge.resources.differentiable import LayerShape, Layout, expected_params, resource_torch
+from spikeforge.resources.model import core_params, estimate
 
 
 def _run(args, capsys):
@@ -74,6 +75,26 @@ def test_torch_model_tracks_the_concrete_model_and_has_useful_gradients():
     assert float(out["ff"].detach()) == pytest.approx(concrete.ff, rel=0.05)
     (out["lut"] + out["cycles"]).backward()
     assert np.all(d.grad.numpy() > 0) and np.all(b.grad.numpy() >= 0) and float(b.grad.sum()) > 0
+
+
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_actual_layouts_give_the_generators_fanout_counter_and_accumulator_widths(lanes):
+    # weights clustered on a few inputs and neurons, as pruning leaves them: the binomial expectation is short
+    hw = random_model([96, 40, 10], seed=3, density=0.05, weight_bits=6, membrane_bits=16)
+    w = hw.layers[0].weight.copy()
+    w[:, :3] = 31  # three inputs feed every neuron (fan-out 40)
+    w[:2, :] = 31  # two neurons take every input at the largest weight (L1 2,976)
+    hw = HardwareModel([DenseLayer(**{**vars(hw.layers[0]), "weight": w}), hw.layers[1]], readout=hw.readout)
+    actual, _ = core_params(hw, lanes)
+    shapes = [LayerShape(la.n_in, la.n_out, membrane_bits=la.membrane_bits) for la in hw.layers]
+    density = [np.count_nonzero(la.weight) / la.weight.size for la in hw.layers]
+    bits = [la.weight_bits for la in hw.layers]
+    layouts = [Layout(int((la.weight != 0).sum(0).max()), int(np.abs(la.weight).sum(1).max())) for la in hw.layers]
+    expected = expected_params(shapes, density, bits, [lanes, lanes], hw.readout)
+    given = expected_params(shapes, density, bits, [lanes, lanes], hw.readout, layouts)
+    assert expected.layers[0].CB < actual.layers[0].CB and expected.layers[0].AW < actual.layers[0].AW
+    for g, a in zip(given.layers, actual.layers, strict=True):
+        assert (g.CB, g.AW) == (a.CB, a.AW)
 
 
 @pytest.mark.synth

@@ -54,12 +54,15 @@ def magnitude_prune_to(net: Compressible, resources: ResourceModel, budget: dict
     def masks_for(k: int) -> Masks:
         return Masks(global_magnitude_masks(net, k, min_keep))
 
-    if not meets(resources.estimate(net.stored(masks_for(total).values), net.bits), budget):
+    def fits(masks: Masks) -> bool:
+        return meets(resources.estimate(net.stored(masks.values), net.bits, net.layouts(masks.values)), budget)
+
+    if not fits(masks_for(total)):
         raise SpikeforgeError(f"the budget {budget} is out of reach of pruning alone at bits {net.bits}")
     lo, hi = 0, total
     while lo < hi:
         mid = (lo + hi) // 2
-        if meets(resources.estimate(net.stored(masks_for(mid).values), net.bits), budget):
+        if fits(masks_for(mid)):
             hi = mid
         else:
             lo = mid + 1

@@ -18,7 +18,7 @@ import torch
 
 from spikeforge.hw.model import HardwareModel
 from spikeforge.resources.boards import Board
-from spikeforge.resources.differentiable import LayerShape, evaluate, resource_torch
+from spikeforge.resources.differentiable import LayerShape, Layout, evaluate, resource_torch
 
 AREA = ("lut", "ff", "bram18", "dsp")
 NAMES = (*AREA, "latency_us")
@@ -52,10 +52,11 @@ class CoreResources:
         out["latency_us"] = values[4] / self.clock_mhz
         return out
 
-    def estimate(self, nonzeros: Sequence[int], bits: Sequence[int]) -> dict[str, float]:
+    def estimate(self, nonzeros: Sequence[int], bits: Sequence[int],
+                 layouts: Sequence[Layout] | None = None) -> dict[str, float]:
         density = [n / s for n, s in zip(nonzeros, self.sizes, strict=True)]
         values = evaluate(self.shapes, density, [float(b) for b in bits], [1] * len(self.shapes), self.rates,
-                          self.timesteps, self.readout)
+                          self.timesteps, self.readout, layouts=layouts)
         return {k: float(v) for k, v in self._with_latency(values).items()}
 
     def torch_estimate(self, density: torch.Tensor, bits: torch.Tensor) -> dict[str, torch.Tensor]:

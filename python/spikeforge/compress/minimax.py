@@ -142,7 +142,7 @@ class MinimaxCompressor:
 
     def estimate(self) -> dict[str, float]:
         """Exact resource estimate of the current masks and bits."""
-        return self.resources.estimate(self.net.stored(self.masks.values), self.net.bits)
+        return self.resources.estimate(self.net.stored(self.masks.values), self.net.bits, self.net.layouts(self.masks.values))
 
     def met(self) -> bool:
         return meets(self.estimate(), self.budget)
@@ -238,10 +238,11 @@ class MinimaxCompressor:
         cost-weighted magnitude threshold that just meets the budget (same run: output / hidden density
         13% / 7%, 89.14%); a bounded dual domain is the usual device of projected primal-dual methods."""
         squares = self.sorted_squares()
+        layouts = self.net.layouts(self.masks.values)  # the current ones: the best response's are not known
 
         def fits(alpha: float) -> bool:
             kept = self.best_response(alpha * self.z, savings, squares)
-            return meets(self.resources.estimate(kept, self.net.bits), self.budget)
+            return meets(self.resources.estimate(kept, self.net.bits, layouts), self.budget)
 
         if not fits(1.0):
             return 1.0
@@ -258,8 +259,8 @@ class MinimaxCompressor:
         net.model.eval()
 
         def lagrangian(bits: list[int]) -> float:  # the quantizers already carry ``bits``
-            stored = net.stored(self.masks.values)
-            penalty = (self.z * self._normalized(self.resources.estimate(stored, bits))).sum().item()
+            stored, layouts = net.stored(self.masks.values), net.layouts(self.masks.values)
+            penalty = (self.z * self._normalized(self.resources.estimate(stored, bits, layouts))).sum().item()
             return float(net.loss(net.model, batch).item()) + penalty
 
         for i in range(len(net.layers)):

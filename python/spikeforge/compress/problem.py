@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import torch
 
 from spikeforge.errors import SpikeforgeError
+from spikeforge.resources.differentiable import Layout
 
 
 class ResourceModel(Protocol):
@@ -22,8 +23,10 @@ class ResourceModel(Protocol):
 
     names: tuple[str, ...]
 
-    def estimate(self, nonzeros: Sequence[int], bits: Sequence[int]) -> dict[str, float]:
-        """Exact estimate for integer per-layer nonzero counts and weight bit-widths."""
+    def estimate(self, nonzeros: Sequence[int], bits: Sequence[int],
+                 layouts: Sequence[Layout] | None = None) -> dict[str, float]:
+        """Exact estimate for integer per-layer nonzero counts and weight bit-widths (and, when known, the
+        layers' actual layouts; without them the expected ones)."""
         ...
 
     def torch_estimate(self, density: torch.Tensor, bits: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -59,6 +62,18 @@ class Compressible:
         for i, (layer, mask) in enumerate(zip(self.layers, masks, strict=True)):
             weight = layer.weight if self.quantized is None else self.quantized(i)
             out.append(int(((weight != 0) & (mask != 0)).sum().item()))
+        return out
+
+    @torch.no_grad()
+    def layouts(self, masks: Sequence[torch.Tensor]) -> list[Layout] | None:
+        """The stored weights' largest fan-out per input and largest L1 norm per neuron (None when the
+        weights are not quantized: the integers are unknown)."""
+        if self.quantized is None:
+            return None
+        out = []
+        for i, mask in enumerate(masks):
+            q = self.quantized(i) * (mask != 0)  # [n_out, n_in]
+            out.append(Layout(int((q != 0).sum(0).max().item()), int(q.abs().sum(1).max().item())))
         return out
 
     def apply_bits(self) -> None:
@@ -113,7 +128,8 @@ class SynapseMemory:
     def __init__(self, sizes: Sequence[int]) -> None:
         self.sizes = torch.tensor([float(n) for n in sizes])
 
-    def estimate(self, nonzeros: Sequence[int], bits: Sequence[int]) -> dict[str, float]:
+    def estimate(self, nonzeros: Sequence[int], bits: Sequence[int],
+                 layouts: Sequence[Layout] | None = None) -> dict[str, float]:
         nz = [float(n) for n in nonzeros]
         return {"synapses": sum(nz), "weight_bits": sum(n * b for n, b in zip(nz, bits, strict=True))}
 

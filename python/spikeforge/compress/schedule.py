@@ -103,7 +103,6 @@ def force_budget(comp: MinimaxCompressor) -> bool:
     while not comp.met():
         forced = True
         counts = comp.pruned_counts()
-        stored = net.stored(comp.masks.values)
         candidates: list[tuple[float, bool, int, str]] = []
         for i, n in enumerate(net.sizes):
             kept = n - counts[i]
@@ -111,11 +110,11 @@ def force_budget(comp: MinimaxCompressor) -> bool:
                 s = n - max(comp.bounds.min_keep, kept - max(1, math.ceil(0.1 * kept)))
                 masks = list(comp.masks.values)
                 masks[i] = keep_mask(net.layers[i].weight, s)
-                candidates.append((_excess(comp, net.stored(masks), net.bits), False, -n, f"prune:{i}:{s}"))
+                candidates.append((_excess(comp, masks, net.bits), False, -n, f"prune:{i}:{s}"))
             if net.set_bits is not None and net.bits[i] > comp.bounds.bits_min:
                 bits = list(net.bits)
                 bits[i] -= 1
-                candidates.append((_excess(comp, stored, bits), True, -n, f"bits:{i}"))
+                candidates.append((_excess(comp, comp.masks.values, bits), True, -n, f"bits:{i}"))
         if not candidates:
             raise SpikeforgeError(f"the budget {comp.budget} is out of reach: every layer is at its fewest weights and bits")
         *_, action = min(candidates)
@@ -133,8 +132,8 @@ def force_budget(comp: MinimaxCompressor) -> bool:
     return forced
 
 
-def _excess(comp: MinimaxCompressor, nonzeros: list[int], bits: list[int]) -> float:
-    est = comp.resources.estimate(nonzeros, bits)
+def _excess(comp: MinimaxCompressor, masks: list[torch.Tensor], bits: list[int]) -> float:
+    est = comp.resources.estimate(comp.net.stored(masks), bits, comp.net.layouts(masks))
     return sum(max(0.0, (est[k] - v) / max(v, 1.0)) for k, v in comp.budget.items())
 
 

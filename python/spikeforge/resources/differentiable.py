@@ -16,6 +16,7 @@ address widths) pass a useful slope. torch is imported lazily.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,17 @@ def expected_slots(n_out: int, d: float, lanes: int) -> float:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """What a layer's actual weights fix beyond its density: the largest fan-out of one input (nonzero
+    weights) and the largest L1 norm of one neuron's integer weights. Given, they replace the expected
+    values (binomial fan-out, uniformly spread weights), which real pruned weights exceed: the kept weights
+    are the large ones and cluster on a few inputs and neurons."""
+
+    max_fanout: int
+    max_l1: int
+
+
+@dataclass(frozen=True)
 class LayerShape:
     """What the resource model needs of a layer besides its density and weight bits."""
 
@@ -64,11 +76,13 @@ def _bits(n: float) -> int:
 
 
 def expected_params(shapes: list[LayerShape], density: list[float], bits: list[float], lanes: list[int],
-                    readout: str = "count") -> CoreParams:
-    """Generator parameters of the expected core for these densities and (rounded) bit-widths."""
+                    readout: str = "count", layouts: Sequence[Layout] | None = None) -> CoreParams:
+    """Generator parameters of the expected core for these densities and (rounded) bit-widths; ``layouts``
+    (per layer) replace the expected largest fan-out and L1 norm by the actual ones."""
     layers = []
     ia = _bits(shapes[0].n_in)
     for index, (shape, d, b, p) in enumerate(zip(shapes, density, bits, lanes, strict=True)):
+        layout = layouts[index] if layouts is not None else None
         last = index == len(shapes) - 1
         fire = not (last and readout == "membrane")
         d = min(max(d, 0.0), 1.0)
@@ -80,6 +94,9 @@ def expected_params(shapes: list[LayerShape], density: list[float], bits: list[f
         max_slots = min(rows, math.ceil(max_fanout / p))
         l1 = max(1.0, shape.n_in * d * 2 ** (wb - 2))
         aw = max(int(math.log2(l1)) + 2, wb + 1)
+        if layout is not None:  # as the generator: rtl/generator.py's CB and AW
+            max_slots = -(-layout.max_fanout // p)
+            aw = max(layout.max_l1.bit_length() + 1, wb + 1)
         bw = shape.bias_bits
         layers.append(LayerParams(
             P=p, LP=lp, N_IN=shape.n_in if index == 0 else layers[-1].ROWS * layers[-1].P, IA=ia, ROWS=rows, RB=rb,
@@ -109,10 +126,10 @@ def expected_cycles(params: CoreParams, rates: list[float], timesteps: int, cons
 
 def evaluate(shapes: list[LayerShape], density: list[float], bits: list[float], lanes: list[int],
              rates: list[float], timesteps: int, readout: str = "count",
-             constants: dict[str, Any] | None = None) -> list[float]:
+             constants: dict[str, Any] | None = None, layouts: Sequence[Layout] | None = None) -> list[float]:
     """The model's [lut, ff, bram18, dsp, cycles] for plain floats (the forward pass of resource_torch)."""
     constants = constants or load_constants()
-    params = expected_params(shapes, density, bits, lanes, readout)
+    params = expected_params(shapes, density, bits, lanes, readout, layouts)
     est = estimate_params(params, constants)
     cycles = expected_cycles(params, rates, timesteps, constants["latency"])
     return [est.lut, est.ff, float(est.bram18), float(est.dsp), cycles]
