@@ -91,10 +91,11 @@ def test_budget_counts_stored_weights_and_the_frozen_mask_drops_quantized_zeros(
     comp = _compressor(budget=12.0)
     # a quantizer that rounds squares below 3 to zero: 1, 2 (layer 0) and 0.5, 2.5 (layer 1) are not stored
     comp.net.quantized = lambda i: (comp.net.layers[i].weight.detach() ** 2 >= 3).to(torch.int64)
-    assert comp.net.stored(comp.masks.values) == [10, 2]
+    stored, layouts = comp.net.footprint(comp.masks.values)
+    assert stored == [10, 2]
     # layouts of the stored integers: layer 0 is 4 neurons x 3 inputs, squares [[1,2,3],[4,5,6],...]; stored
     # ones: all but the first two weights, so every input feeds 4 neurons except input 0 and 1 (3 each)
-    assert [(la.max_fanout, la.max_l1) for la in comp.net.layouts(comp.masks.values)] == [(4, 3), (1, 2)]
+    assert [(la.max_fanout, la.max_l1) for la in layouts] == [(4, 3), (1, 2)]
     assert comp.estimate()["synapses"] == 12 and comp.met()
     # the free zeros count as pruned in the best response (nothing priced: only they go)
     assert comp.best_response(torch.tensor([1e-6, 0.0]), _savings(comp), comp.sorted_squares()) == [10, 2]

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from spikeforge.compress.minimax import History, Masks, MinimaxCompressor
-from spikeforge.compress.problem import Compressible, ResourceModel, check_budget, meets
+from spikeforge.compress.problem import Compressible, ResourceModel, check_budget, estimate_masks, meets
 from spikeforge.compress.schedule import (
     CompressResult,
     NodeResult,
@@ -22,6 +22,7 @@ from spikeforge.compress.schedule import (
     force_budget,
     node_budgets,
     run_schedule,
+    split_epochs,
 )
 from spikeforge.errors import SpikeforgeError
 
@@ -55,7 +56,7 @@ def magnitude_prune_to(net: Compressible, resources: ResourceModel, budget: dict
         return Masks(global_magnitude_masks(net, k, min_keep))
 
     def fits(masks: Masks) -> bool:
-        return meets(resources.estimate(net.stored(masks.values), net.bits, net.layouts(masks.values)), budget)
+        return meets(estimate_masks(resources, net, masks.values, net.bits), budget)
 
     if not fits(masks_for(total)):
         raise SpikeforgeError(f"the budget {budget} is out of reach of pruning alone at bits {net.bits}")
@@ -72,10 +73,7 @@ def magnitude_prune_to(net: Compressible, resources: ResourceModel, budget: dict
 def _holder(net: Compressible, resources: ResourceModel, budget: dict[str, float], cfg: ScheduleConfig, masks: Masks) -> MinimaxCompressor:
     optimizer = torch.optim.Adam(net.model.parameters(), lr=cfg.lr)
     comp = MinimaxCompressor(net, resources, budget, optimizer, cfg.minimax, cfg.bounds)
-    comp.masks = masks
-    with torch.no_grad():
-        comp.s.copy_(torch.tensor([float(n - k) for n, k in zip(net.sizes, masks.nonzeros(), strict=True)]))
-    masks.apply(net)
+    comp.set_masks(masks)
     return comp
 
 
@@ -91,9 +89,7 @@ def iterative_magnitude(rounds: int) -> Method:
         steps = replace(cfg, variant="joint", nodes=tuple(2.0**k for k in range(rounds - 1, -1, -1)))
         nodes = node_budgets(budget, dense, steps)
         history, results, comp = History(), [], None
-        splits = [cfg.finetune_epochs // len(nodes) + (1 if i < cfg.finetune_epochs % len(nodes) else 0)
-                  for i in range(len(nodes))]
-        for node, epochs in zip(nodes, splits, strict=True):
+        for node, epochs in zip(nodes, split_epochs(cfg.finetune_epochs, len(nodes)), strict=True):
             masks = magnitude_prune_to(net, resources, node, cfg.bounds.min_keep)
             comp = _holder(net, resources, node, cfg, masks)
             acc = finetune(comp, train_batches, evaluate, history, epochs, cfg.lr)

@@ -46,7 +46,7 @@ from spikeforge.compress.ops import (
     prox_least_s,
     ste_ceil,
 )
-from spikeforge.compress.problem import Bounds, Compressible, ResourceModel, meets
+from spikeforge.compress.problem import Bounds, Compressible, ResourceModel, estimate_masks, meets
 
 CLEARING_BISECTIONS = 40
 
@@ -142,7 +142,7 @@ class MinimaxCompressor:
 
     def estimate(self) -> dict[str, float]:
         """Exact resource estimate of the current masks and bits."""
-        return self.resources.estimate(self.net.stored(self.masks.values), self.net.bits, self.net.layouts(self.masks.values))
+        return estimate_masks(self.resources, self.net, self.masks.values, self.net.bits)
 
     def met(self) -> bool:
         return meets(self.estimate(), self.budget)
@@ -238,7 +238,7 @@ class MinimaxCompressor:
         cost-weighted magnitude threshold that just meets the budget (same run: output / hidden density
         13% / 7%, 89.14%); a bounded dual domain is the usual device of projected primal-dual methods."""
         squares = self.sorted_squares()
-        layouts = self.net.layouts(self.masks.values)  # the current ones: the best response's are not known
+        _, layouts = self.net.footprint(self.masks.values)  # the current ones: the best response's are not known
 
         def fits(alpha: float) -> bool:
             kept = self.best_response(alpha * self.z, savings, squares)
@@ -259,8 +259,7 @@ class MinimaxCompressor:
         net.model.eval()
 
         def lagrangian(bits: list[int]) -> float:  # the quantizers already carry ``bits``
-            stored, layouts = net.stored(self.masks.values), net.layouts(self.masks.values)
-            penalty = (self.z * self._normalized(self.resources.estimate(stored, bits, layouts))).sum().item()
+            penalty = (self.z * self._normalized(estimate_masks(self.resources, net, self.masks.values, bits))).sum().item()
             return float(net.loss(net.model, batch).item()) + penalty
 
         for i in range(len(net.layers)):
@@ -292,14 +291,21 @@ class MinimaxCompressor:
         )
 
     @torch.no_grad()
+    def set_masks(self, masks: Masks) -> None:
+        """Take these masks (s follows: the number of pruned weights per layer) and apply them."""
+        self.masks = masks
+        self.s.copy_(self.sizes - torch.tensor([float(n) for n in masks.nonzeros()]))
+        masks.apply(self.net)
+
+    @torch.no_grad()
     def freeze_mask(self) -> None:
         """Before finetuning with the mask frozen: also mask the kept weights that quantize to zero. They
         cost nothing now (the budget counts stored weights), but training could make them nonzero again
         and take the frozen network over budget."""
+        masks = self.masks
         if self.net.quantized is not None:
-            self.masks = Masks([mask * (self.net.quantized(i) != 0).to(mask.dtype) for i, mask in enumerate(self.masks.values)])
-            self.s.copy_(self.sizes - torch.tensor([float(n) for n in self.masks.nonzeros()]))
-        self.masks.apply(self.net)
+            masks = Masks([mask * (self.net.quantized(i) != 0).to(mask.dtype) for i, mask in enumerate(masks.values)])
+        self.set_masks(masks)
 
     def finetune_step(self, batch: Any) -> StepRecord:
         """Training with the mask frozen (the paper's ``finetune``): no prox, no s, b, y or z updates."""

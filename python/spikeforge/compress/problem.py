@@ -55,26 +55,18 @@ class Compressible:
         return [layer.weight.numel() for layer in self.layers]
 
     @torch.no_grad()
-    def stored(self, masks: Sequence[torch.Tensor]) -> list[int]:
-        """Weights each layer stores: kept by its mask and nonzero after quantization, as the export writes
-        them (a 3-bit layer rounds many small kept weights to zero, and a zero costs no memory)."""
-        out = []
+    def footprint(self, masks: Sequence[torch.Tensor]) -> tuple[list[int], list[Layout] | None]:
+        """(stored, layouts): per layer, the weights it stores, i.e. kept by its mask and nonzero after
+        quantization, as the export writes them (a 3-bit layer rounds many small kept weights to zero, and a
+        zero costs no memory); and their layout, the largest fan-out of an input and the largest L1 norm of a
+        neuron's integers (None when the weights are not quantized: the integers are unknown)."""
+        stored, layouts = [], []
         for i, (layer, mask) in enumerate(zip(self.layers, masks, strict=True)):
-            weight = layer.weight if self.quantized is None else self.quantized(i)
-            out.append(int(((weight != 0) & (mask != 0)).sum().item()))
-        return out
-
-    @torch.no_grad()
-    def layouts(self, masks: Sequence[torch.Tensor]) -> list[Layout] | None:
-        """The stored weights' largest fan-out per input and largest L1 norm per neuron (None when the
-        weights are not quantized: the integers are unknown)."""
-        if self.quantized is None:
-            return None
-        out = []
-        for i, mask in enumerate(masks):
-            q = self.quantized(i) * (mask != 0)  # [n_out, n_in]
-            out.append(Layout(int((q != 0).sum(0).max().item()), int(q.abs().sum(1).max().item())))
-        return out
+            weight = layer.weight.detach() if self.quantized is None else self.quantized(i)
+            kept = weight * (mask != 0)  # [n_out, n_in]
+            stored.append(int((kept != 0).sum().item()))
+            layouts.append(Layout(int((kept != 0).sum(0).max().item()), int(kept.abs().sum(1).max().item())))
+        return stored, (layouts if self.quantized is not None else None)
 
     def apply_bits(self) -> None:
         """Push ``bits`` into the model's quantizers (after a state_dict load, before export)."""
@@ -90,6 +82,13 @@ class Bounds:
     min_keep: int = 1
     bits_min: int = 2
     bits_max: int = 8
+
+
+def estimate_masks(resources: ResourceModel, net: Compressible, masks: Sequence[torch.Tensor],
+                   bits: Sequence[int]) -> dict[str, float]:
+    """The resource estimate of ``net`` pruned by ``masks`` at ``bits``: its stored weights and their layout."""
+    stored, layouts = net.footprint(masks)
+    return resources.estimate(stored, bits, layouts)
 
 
 def floor_estimate(resources: ResourceModel, sizes: Sequence[int], bounds: Bounds) -> dict[str, float]:

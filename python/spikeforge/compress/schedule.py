@@ -29,7 +29,14 @@ from tqdm import tqdm
 
 from spikeforge.compress.minimax import History, Masks, MinimaxCompressor, MinimaxConfig
 from spikeforge.compress.ops import keep_mask
-from spikeforge.compress.problem import Bounds, Compressible, ResourceModel, check_budget, meets
+from spikeforge.compress.problem import (
+    Bounds,
+    Compressible,
+    ResourceModel,
+    check_budget,
+    estimate_masks,
+    meets,
+)
 from spikeforge.errors import SpikeforgeError
 
 VARIANTS = ("joint", "sequential")
@@ -121,19 +128,17 @@ def force_budget(comp: MinimaxCompressor) -> bool:
         kind, idx, *rest = action.split(":")
         i = int(idx)
         if kind == "prune":
-            s = int(rest[0])
-            with torch.no_grad():
-                comp.s.data[i] = float(s)
-            comp.masks.values[i] = keep_mask(net.layers[i].weight, s)
+            masks = list(comp.masks.values)
+            masks[i] = keep_mask(net.layers[i].weight, int(rest[0]))
+            comp.set_masks(Masks(masks))
         else:
             net.bits[i] -= 1
             net.set_bits(i, net.bits[i])
-        comp.masks.apply(net)
     return forced
 
 
 def _excess(comp: MinimaxCompressor, masks: list[torch.Tensor], bits: list[int]) -> float:
-    est = comp.resources.estimate(comp.net.stored(masks), bits, comp.net.layouts(masks))
+    est = estimate_masks(comp.resources, comp.net, masks, bits)
     return sum(max(0.0, (est[k] - v) / max(v, 1.0)) for k, v in comp.budget.items())
 
 
@@ -158,7 +163,7 @@ def run_schedule(
     history = History()
     results: list[NodeResult] = []
     total_epochs = 0.0
-    ft_split = _split(cfg.finetune_epochs, len(nodes))
+    ft_split = split_epochs(cfg.finetune_epochs, len(nodes))
     bar = tqdm(total=len(nodes), desc=f"minimax ({cfg.variant})", disable=quiet, leave=False)
     for node, ft_epochs in zip(nodes, ft_split, strict=True):
         comp.set_budget(node)
@@ -177,18 +182,22 @@ def run_schedule(
     return CompressResult(results, comp.masks, list(net.bits), final, history, total_epochs)
 
 
-def _split(total: int, parts: int) -> list[int]:
+def split_epochs(total: int, parts: int) -> list[int]:
+    """``total`` epochs over ``parts`` nodes, as evenly as integers allow (the earlier nodes get the rest)."""
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
 def _compress_until_met(comp: MinimaxCompressor, train_batches: Callable[[], Iterable[Any]], history: History, max_epochs: int) -> float:
     """Minimax steps until the node is met (checked after every minibatch); returns the epochs used."""
+    met = comp.met()
     for epoch in range(max_epochs):
         batches = list(train_batches())
         for k, batch in enumerate(batches):
-            if comp.met():
+            if met:
                 return epoch + k / len(batches)
-            history.steps.append(comp.step(batch))
+            record = comp.step(batch)
+            history.steps.append(record)
+            met = meets(record.estimate, comp.budget)  # the step's estimate is of the masks and bits it left
     return float(max_epochs)
 
 
