@@ -12,7 +12,7 @@ from spikeforge.errors import SpikeforgeError
 from spikeforge.export import integer_readout
 from spikeforge.hw import golden
 from spikeforge.hw.model import HardwareModel
-from spikeforge.train import TrainConfig, float_readout, load_model, read_checkpoint, train
+from spikeforge.train import TrainConfig, float_readout, load_model, loop, read_checkpoint, train
 from spikeforge.train.run import run_training
 
 pytestmark = pytest.mark.slow
@@ -82,11 +82,17 @@ def test_training_is_seeded():
     assert not torch.equal(a.model.layers[0].synapse.weight, c.model.layers[0].synapse.weight)
 
 
-def test_early_stopping_restores_the_best_epoch():
+def test_early_stopping_restores_the_best_epoch(monkeypatch):
     data = load_dataset("digits")
-    # a learning rate this small cannot improve validation accuracy: epoch 1 stays best
-    result = train(data, TrainConfig(**{**TINY, "hidden": [16], "epochs": 20, "patience": 2, "lr": 1e-12}), quiet=True)
+    cfg = {**TINY, "hidden": [16], "patience": 2}
+    after_one_epoch = train(data, TrainConfig(**{**cfg, "epochs": 1}), quiet=True).model.state_dict()
+    falling = iter([0.5, 0.4, 0.3, 0.2])  # validation accuracy only gets worse after epoch 1
+    monkeypatch.setattr(loop, "float_accuracy", lambda *args: next(falling))
+    result = train(data, TrainConfig(**{**cfg, "epochs": 20}), quiet=True)
     assert result.stopped_early and len(result.history) == 3 and result.best_epoch == 1
+    # the weights are epoch 1's (the cosine schedule does not change epoch 1's rate), not epoch 3's
+    for key, value in result.model.state_dict().items():
+        torch.testing.assert_close(value, after_one_epoch[key], rtol=0, atol=0)
 
 
 def test_cli_train_then_simulate_dataset_reports_the_same_accuracy(tmp_path, capsys):

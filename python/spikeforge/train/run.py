@@ -7,19 +7,15 @@ golden simulator; the torch integer-exact mode is checked against it on the whol
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from spikeforge.data.datasets import load_dataset
-from spikeforge.export import choose_membrane_bits, integer_readout, to_hardware_model
-from spikeforge.hw import golden
-from spikeforge.hw.model import HardwareModel
 from spikeforge.train.checkpoint import save_checkpoint
 from spikeforge.train.config import TrainConfig
-from spikeforge.train.loop import float_accuracy, train
+from spikeforge.train.exported import export_and_check
+from spikeforge.train.loop import train
 from spikeforge.train.report import write_reports
 
 
@@ -49,17 +45,10 @@ def run_training(cfg: TrainConfig, output_dir: Path, *, quiet: bool = False) -> 
     result = train(dataset, cfg, quiet=quiet)
     model = result.model
 
-    def spikes(split: str) -> np.ndarray:
-        return dataset.spike_trains(split, cfg.timesteps, cfg.encoder)
-
-    float_acc = {s: float_accuracy(model, spikes(s), dataset.labels(s)) for s in ("val", "test")}
-    bits = choose_membrane_bits(model, spikes("train"))
-    hw = to_hardware_model(model, bits)
-    hw_acc = {s: float(np.mean(golden.run(hw, spikes(s)).prediction == dataset.labels(s))) for s in ("val", "test")}
-    golden_test = golden.run(hw, spikes("test")).readout
-    mismatches = int(np.any(integer_readout(model, hw, spikes("test")) != golden_test, axis=1).sum())
+    checked = export_and_check(model, dataset, cfg.timesteps, cfg.encoder)
+    float_acc, hw_acc = checked.float_accuracy, checked.hardware_accuracy
     extra = {
-        **hw.extra,
+        **checked.hw.extra,
         "dataset": cfg.dataset,
         "split_seed": dataset.describe()["split_seed"],
         "timesteps": cfg.timesteps,
@@ -69,7 +58,7 @@ def run_training(cfg: TrainConfig, output_dir: Path, *, quiet: bool = False) -> 
         "hardware_accuracy": hw_acc,
         "train_config": cfg.to_json(),
     }
-    hw = HardwareModel(layers=hw.layers, readout=hw.readout, extra=extra)
+    hw = replace(checked.hw, extra=extra)
     files = {
         "checkpoint": str(save_checkpoint(output_dir / "checkpoint.pt", model, train_config=cfg.to_json(),
                                           meta={k: v for k, v in extra.items() if k != "train_config"})),
@@ -81,8 +70,8 @@ def run_training(cfg: TrainConfig, output_dir: Path, *, quiet: bool = False) -> 
         training=result.summary(),
         float_accuracy=float_acc,
         hardware_accuracy=hw_acc,
-        integer_exact_mismatches=mismatches,
-        membrane_bits=bits,
+        integer_exact_mismatches=checked.integer_exact_mismatches,
+        membrane_bits=checked.membrane_bits,
         model=hw.summary()["total"],
         history=result.history,
         files=files,
