@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from spikeforge.errors import SpikeforgeError
-from spikeforge.snn import SURROGATES, FloatLayer, SNNConfig, SpikingMLP, leak_shift_from_tau
+from spikeforge.snn import SURROGATES, FloatLayer, SNNConfig, SpikingMLP
 
 
 def _spikes(shape, p=0.3, seed=0):
@@ -26,14 +26,6 @@ def test_surrogate_is_heaviside_forward_with_the_documented_gradient(name):
     else:
         expected = 1.0 / (1 + 2.0 * np.abs(xs)) ** 2
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-6)
-
-
-def test_leak_shift_from_tau():
-    assert leak_shift_from_tau(math.inf) is None
-    assert leak_shift_from_tau(16.0) == 4  # 1 - exp(-1/16) = 0.0606 ~ 2^-4
-    assert leak_shift_from_tau(1.0 / math.log(2)) == 1  # decay exactly 1/2
-    with pytest.raises(SpikeforgeError, match="tau"):
-        leak_shift_from_tau(0.0)
 
 
 @pytest.mark.parametrize("readout", ["count", "membrane"])

@@ -13,10 +13,8 @@ from typing import Any
 import numpy as np
 
 from spikeforge.errors import SpikeforgeError
-from spikeforge.hw.model import DenseLayer, HardwareModel
+from spikeforge.hw.model import MEMBRANE_BITS_MAX, DenseLayer, HardwareModel, signed_range, weight_dtype
 from spikeforge.snn import SpikingMLP
-
-MAX_MEMBRANE_BITS = 32
 
 
 def choose_membrane_bits(model: SpikingMLP, calibration: np.ndarray, guard_bits: int = 1) -> list[int]:
@@ -26,9 +24,9 @@ def choose_membrane_bits(model: SpikingMLP, calibration: np.ndarray, guard_bits:
     for i, (ints, peak) in enumerate(zip(model.integer_layers(), peaks, strict=True)):
         largest = max(peak, int(ints.threshold.max()), int(np.abs(ints.bias).max(initial=0)))
         m = 1 + largest.bit_length() + guard_bits
-        if m > MAX_MEMBRANE_BITS:
-            raise SpikeforgeError(f"layer {i} needs a {m}-bit membrane, more than the {MAX_MEMBRANE_BITS} SPEC allows")
-        bits.append(max(2, m))
+        if m > MEMBRANE_BITS_MAX:
+            raise SpikeforgeError(f"layer {i} needs a {m}-bit membrane, more than the {MEMBRANE_BITS_MAX} SPEC allows")
+        bits.append(m)  # >= 2 + guard_bits: the threshold is at least 1
     return bits
 
 
@@ -37,12 +35,11 @@ def to_hardware_model(model: SpikingMLP, membrane_bits: list[int], extra: dict[s
     layers = []
     scales = []
     for i, (ints, m) in enumerate(zip(model.integer_layers(), membrane_bits, strict=True)):
-        hi = (1 << (m - 1)) - 1
-        if ints.threshold.max() > hi:
+        if ints.threshold.max() > signed_range(m)[1]:
             raise SpikeforgeError(f"layer {i} threshold {int(ints.threshold.max())} does not fit a {m}-bit membrane")
         layers.append(
             DenseLayer(
-                weight=ints.weight.astype(np.int8 if ints.weight_bits <= 8 else np.int16),
+                weight=ints.weight.astype(weight_dtype(ints.weight_bits)),
                 threshold=ints.threshold.astype(np.int32),
                 bias=ints.bias.astype(np.int32),
                 weight_bits=ints.weight_bits,

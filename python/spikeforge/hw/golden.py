@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from spikeforge.errors import SpikeforgeError
-from spikeforge.hw.model import DenseLayer, HardwareModel
+from spikeforge.hw.model import DenseLayer, HardwareModel, signed_range
 
 _FLOAT32_EXACT = 1 << 24
-_FLOAT64_EXACT = 1 << 53
+FLOAT64_EXACT = 1 << 53
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def synaptic_current(layer: DenseLayer, spikes: np.ndarray) -> np.ndarray:
     bound = int(np.abs(layer.weight.astype(np.int64)).sum(axis=1).max())
     if bound < _FLOAT32_EXACT:
         dtype = np.float32
-    elif bound < _FLOAT64_EXACT:
+    elif bound < FLOAT64_EXACT:
         dtype = np.float64
     else:  # pragma: no cover - needs > 2^53 / 2^15 inputs
         dtype = np.int64
@@ -80,7 +80,7 @@ def run(model: HardwareModel, spikes: np.ndarray, *, record: bool = False) -> Go
         fires = not (index == len(model.layers) - 1 and model.readout == "membrane")
         current = synaptic_current(layer, x) + layer.bias.astype(np.int64)
         theta = layer.threshold.astype(np.int64)
-        lo, hi = -(1 << (layer.membrane_bits - 1)), (1 << (layer.membrane_bits - 1)) - 1
+        lo, hi = signed_range(layer.membrane_bits)
         k = layer.leak_shift
         v = np.zeros((batch, layer.n_out), dtype=np.int64)
         out = np.zeros((batch, steps, layer.n_out), dtype=bool)

@@ -25,6 +25,7 @@ VERSION = 1
 RESETS = ("subtract", "zero")
 READOUTS = ("count", "membrane")
 WEIGHT_DTYPES = (np.int8, np.int16, np.int32)
+MEMBRANE_BITS_MAX = 32
 # Keys of the meta JSON that describe structure; everything else is carried along as `extra`.
 _STRUCTURAL_KEYS = ("format", "version", "n_inputs", "readout", "layers")
 
@@ -32,6 +33,11 @@ _STRUCTURAL_KEYS = ("format", "version", "n_inputs", "readout", "layers")
 def signed_range(bits: int) -> tuple[int, int]:
     """Inclusive range of a signed two's-complement integer of ``bits`` bits."""
     return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def weight_dtype(bits: int) -> type[np.integer]:
+    """The narrowest allowed dtype of ``bits``-bit weights (what the model file stores)."""
+    return np.int8 if bits <= 8 else np.int16
 
 
 def _require_int(name: str, value: Any, lo: int, hi: int) -> int:
@@ -76,7 +82,7 @@ class DenseLayer:
     def __post_init__(self) -> None:
         p = self.name
         wb = _require_int(f"{p}.weight_bits", self.weight_bits, 2, 16)
-        m = _require_int(f"{p}.membrane_bits", self.membrane_bits, 2, 32)
+        m = _require_int(f"{p}.membrane_bits", self.membrane_bits, 2, MEMBRANE_BITS_MAX)
         if self.leak_shift is not None:
             _require_int(f"{p}.leak_shift", self.leak_shift, 0, m - 1)
         if self.reset not in RESETS:
@@ -87,7 +93,7 @@ class DenseLayer:
         if n_out < 1 or n_in < 1:
             raise ModelFormatError(f"{p}.weight must have at least one row and column, got shape {list(self.weight.shape)}")
         _require_int_array(f"{p}.weight", self.weight, (n_out, n_in), WEIGHT_DTYPES, *signed_range(wb))
-        _require_int_array(f"{p}.threshold", self.threshold, (n_out,), (np.int32,), 1, (1 << (m - 1)) - 1)
+        _require_int_array(f"{p}.threshold", self.threshold, (n_out,), (np.int32,), 1, signed_range(m)[1])
         _require_int_array(f"{p}.bias", self.bias, (n_out,), (np.int32,), *signed_range(32))
         for arr in (self.weight, self.threshold, self.bias):
             arr.setflags(write=False)
@@ -163,8 +169,7 @@ class HardwareModel:
         """The arrays of the model file; weights stored in the narrowest allowed dtype."""
         out: dict[str, np.ndarray] = {"meta": np.array(json.dumps(self.meta(), sort_keys=False))}
         for i, layer in enumerate(self.layers):
-            wdtype = np.int8 if layer.weight_bits <= 8 else np.int16
-            out[f"layer{i}.weight"] = layer.weight.astype(wdtype)
+            out[f"layer{i}.weight"] = layer.weight.astype(weight_dtype(layer.weight_bits))
             out[f"layer{i}.threshold"] = layer.threshold.astype(np.int32)
             out[f"layer{i}.bias"] = layer.bias.astype(np.int32)
         return out

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from spikeforge.hw.model import DenseLayer, HardwareModel, signed_range
+from spikeforge.hw.model import DenseLayer, HardwareModel, signed_range, weight_dtype
 
 
 def random_model(
@@ -40,13 +40,13 @@ def random_model(
         weight = rng.integers(lo, hi + 1, size=(n_out, n_in))
         weight[rng.random(weight.shape) >= per_layer(density, i)] = 0
         typical = max(1.0, np.abs(weight).sum(axis=1).mean() * 0.15)
-        theta_hi = (1 << (m - 1)) - 1
+        theta_hi = signed_range(m)[1]
         threshold = np.clip(rng.uniform(0.5, 1.5, n_out) * typical * threshold_scale, 1, theta_hi).astype(np.int32)
         bias_mag = max(1, int(typical // 4))
         bias = rng.integers(-bias_mag, bias_mag + 1, size=n_out).astype(np.int32)
         layers.append(
             DenseLayer(
-                weight=weight.astype(np.int8 if wb <= 8 else np.int16),
+                weight=weight.astype(weight_dtype(wb)),
                 threshold=threshold,
                 bias=bias,
                 weight_bits=wb,

@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 
 from spikeforge.errors import SpikeforgeError
-
-MAX_LEAK_SHIFT = 30  # LIFLayer's range of k
+from spikeforge.snn.lif import LEAK_SHIFT_MAX
 
 
 def _euler(dt_over_tau: np.ndarray) -> np.ndarray:
@@ -91,7 +90,7 @@ class LeakFit:
 def fit_leak_shift(retention: np.ndarray, timing: Timing) -> LeakFit:
     """The k in 0..30 minimizing the largest |a - (1 - 2^-k)| over the layer's neurons."""
     a = np.asarray(retention, dtype=np.float64).ravel()
-    ks = np.arange(MAX_LEAK_SHIFT + 1)
+    ks = np.arange(LEAK_SHIFT_MAX + 1)
     ours = 1.0 - 2.0 ** -ks.astype(np.float64)
     errors = np.abs(a[None, :] - ours[:, None]).max(axis=1)
     k = int(ks[np.argmin(errors)])

@@ -22,10 +22,11 @@ from brevitas.quant import Int8WeightPerTensorFixedPoint
 from torch import nn
 
 from spikeforge.errors import SpikeforgeError
+from spikeforge.hw.golden import FLOAT64_EXACT
+from spikeforge.hw.model import RESETS
 from spikeforge.snn.surrogate import SURROGATES
 
-RESETS = ("subtract", "zero")
-_FLOAT64_EXACT = 1 << 53
+LEAK_SHIFT_MAX = 30
 
 
 def round_ste(x: torch.Tensor) -> torch.Tensor:
@@ -74,8 +75,8 @@ class LIFLayer(nn.Module):
         super().__init__()
         if not 2 <= weight_bits <= 8:
             raise SpikeforgeError(f"weight_bits must be in 2..8, got {weight_bits}")
-        if leak_shift is not None and not 0 <= leak_shift <= 30:
-            raise SpikeforgeError(f"leak_shift must be in 0..30 or None (no leak), got {leak_shift}")
+        if leak_shift is not None and not 0 <= leak_shift <= LEAK_SHIFT_MAX:
+            raise SpikeforgeError(f"leak_shift must be in 0..{LEAK_SHIFT_MAX} or None (no leak), got {leak_shift}")
         if reset not in RESETS:
             raise SpikeforgeError(f"reset must be one of {', '.join(RESETS)}, got {reset!r}")
         if surrogate not in SURROGATES:
@@ -171,7 +172,7 @@ def integer_forward(
     """
     w = torch.from_numpy(layer.weight)
     bound = int(w.abs().sum(dim=1).max()) if w.numel() else 0
-    if bound >= _FLOAT64_EXACT:  # pragma: no cover - would need > 2^45 inputs
+    if bound >= FLOAT64_EXACT:  # pragma: no cover - would need > 2^45 inputs
         raise SpikeforgeError("layer too large for exact float64 accumulation")
     current = (x.to(torch.float64) @ w.to(torch.float64).T).to(torch.int64) + torch.from_numpy(layer.bias)
     theta = torch.from_numpy(layer.threshold)

@@ -8,7 +8,6 @@ per-layer float parameters and read them back (the seam NIR import/export uses).
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -17,19 +16,8 @@ import torch
 from torch import nn
 
 from spikeforge.errors import SpikeforgeError
+from spikeforge.hw.model import READOUTS
 from spikeforge.snn.lif import IntegerLayer, LIFLayer, integer_forward
-
-READOUTS = ("count", "membrane")
-
-
-def leak_shift_from_tau(tau: float, dt: float = 1.0) -> int | None:
-    """The shift k whose leak factor 1 - 2^-k best matches exp(-dt / tau); None (no leak) for tau = inf."""
-    if math.isinf(tau):
-        return None
-    if tau <= 0:
-        raise SpikeforgeError(f"membrane time constant tau must be positive, got {tau}")
-    decay = 1.0 - math.exp(-dt / tau)  # fraction of v lost per step
-    return max(0, round(-math.log2(decay)))
 
 
 @dataclass
