@@ -21,11 +21,24 @@ def model_file(tmp_path):
     return random_model([12, 8, 4], seed=5, density=0.7).save(tmp_path / "model.npz")
 
 
-def test_help_does_not_import_torch():
-    code = "import sys; from spikeforge.cli import main; rc = main(['--help']); assert 'torch' not in sys.modules, 'torch'; sys.exit(rc)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+def test_help_does_not_import_torch(model_file, tmp_path):
+    np.save(tmp_path / "x.npy", np.ones((2, 3, 12), np.uint8))
+    code = (
+        "import sys\n"
+        "from spikeforge.cli import main\n"
+        "model, x = sys.argv[1], sys.argv[2]\n"
+        "for argv in (['--help'], ['info', model], ['simulate', model, '--input', x]):\n"
+        "    rc = main(argv)\n"
+        "    assert rc == 0, (argv, rc)\n"
+        "    assert 'torch' not in sys.modules, ('torch imported by', argv)\n"
+        "print('all three ran')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(model_file), str(tmp_path / "x.npy")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "simulate" in done.stdout and "info" in done.stdout
+    assert "12 inputs -> 4 outputs" in done.stdout  # info really ran
+    assert "2 samples x 3 timesteps" in done.stdout  # simulate really ran
+    assert done.stdout.rstrip().endswith("all three ran")
 
 
 def test_info_json(model_file, capsys):
@@ -52,9 +65,17 @@ def test_simulate_json_equals_golden_and_reports_accuracy(model_file, tmp_path, 
 
 
 def test_simulate_human_output(model_file, tmp_path, capsys):
-    np.save(tmp_path / "x.npy", np.ones((2, 3, 12), np.uint8))
-    assert main(["simulate", str(model_file), "--input", str(tmp_path / "x.npy")]) == 0
-    assert "2 samples x 3 timesteps" in capsys.readouterr().out
+    spikes = (np.random.default_rng(3).random((5, 3, 12)) < 0.5).astype(np.uint8)
+    np.save(tmp_path / "x.npy", spikes)
+    expected = golden.predict(golden.run(random_model([12, 8, 4], seed=5, density=0.7), spikes).readout)
+    labels = expected.copy()
+    labels[[1, 3]] = (labels[[1, 3]] + 1) % 4  # exactly 2 of 5 wrong
+    np.save(tmp_path / "y.npy", labels)
+    assert main(["simulate", str(model_file), "--input", str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.npy")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "5 samples x 3 timesteps" in lines[0]
+    assert "predictions: " + ", ".join(str(int(p)) for p in expected) in lines
+    assert "accuracy: 60.00% (3/5)" in lines
 
 
 @pytest.mark.parametrize(
@@ -84,6 +105,21 @@ def test_simulate_bad_files(model_file, tmp_path, capsys):
     np.save(tmp_path / "y.npy", np.zeros(5, np.int64))
     assert main(["simulate", str(model_file), "--input", str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.npy")]) == 2
     assert "labels must be 2 integers" in capsys.readouterr().err
+
+
+def test_simulate_dataset_needs_the_encoding_in_the_meta(model_file, tmp_path, capsys):
+    # a random model records no timesteps or encoder: --dataset cannot encode as in training
+    assert main(["simulate", str(model_file), "--dataset", "digits"]) == 2
+    err = capsys.readouterr().err
+    assert "records no timesteps or encoder" in err and "use --input instead" in err and len(err.splitlines()) == 1
+    # with the meta but the wrong input width, the dataset is refused by name
+    path = random_model([12, 4], seed=1).save(tmp_path / "meta.npz")
+    from spikeforge.hw.model import HardwareModel
+
+    hw = HardwareModel.load(path)
+    HardwareModel(layers=hw.layers, readout=hw.readout, extra={"timesteps": 4, "encoder": "rate"}).save(path)
+    assert main(["simulate", str(path), "--dataset", "digits"]) == 2
+    assert "dataset digits has 64 inputs but the model has n_inputs=12" in capsys.readouterr().err
 
 
 def test_usage_errors_are_one_line(capsys):

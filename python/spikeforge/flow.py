@@ -84,20 +84,19 @@ def step_model(state: FlowState, cfg: FlowConfig) -> FlowState:
 
 def step_golden(state: FlowState, cfg: FlowConfig) -> FlowState:
     """Run the test split through the golden simulator (hardware accuracy) and the event codec."""
-    from spikeforge.data.datasets import load_dataset
+    from spikeforge.atomic import atomic_write
+    from spikeforge.data.datasets import encoded_for_model
     from spikeforge.hw import events, golden
 
     model = state.model
-    data = load_dataset(cfg.dataset)
-    spikes = data.spike_trains("test", int(model.extra["timesteps"]), str(model.extra["encoder"]))
-    labels = data.labels("test")
+    spikes, labels = encoded_for_model(model, cfg.dataset, "test")
     result = golden.run(model, spikes)
     spikes = spikes[: cfg.flow_samples]  # the samples later (slower) stages run
     stream = events.encode_spikes(spikes)
     if not (events.decode_spikes(stream, model.n_inputs).stack() == spikes).all():
         raise RuntimeError("the event codec did not round-trip the test spike trains")
-    np.save(cfg.output_dir / "inputs.npy", spikes.astype(np.uint8))
-    np.save(cfg.output_dir / "labels.npy", labels[: cfg.flow_samples])
+    atomic_write(cfg.output_dir / "inputs.npy", lambda tmp: np.save(tmp, spikes.astype(np.uint8)))
+    atomic_write(cfg.output_dir / "labels.npy", lambda tmp: np.save(tmp, labels[: cfg.flow_samples]))
     state.inputs = spikes
     state.report["golden"] = {
         "test_samples": int(labels.size),
@@ -120,7 +119,7 @@ def step_compress(state: FlowState, cfg: FlowConfig) -> FlowState:
     out = cfg.output_dir / "compressed"
     report = run_compress(state.checkpoint_path, cfg.board, {"bram18": cfg.bram_budget}, out,
                           ScheduleConfig(seed=cfg.seed), quiet=cfg.quiet)
-    state.model_path, state.checkpoint_path = out / "model.npz", out / "checkpoint.pt"
+    state.model_path, state.checkpoint_path = out / report["files"]["model"], out / report["files"]["checkpoint"]
     state.model = HardwareModel.load(state.model_path)
     state.report["compress"] = {
         "board": cfg.board,
@@ -167,7 +166,7 @@ def step_rtl(state: FlowState, cfg: FlowConfig) -> FlowState:
 
 def step_estimate(state: FlowState, cfg: FlowConfig) -> FlowState:
     """Estimate LUT, FF, BRAM18, DSP and latency on the board, beside Yosys synthesis of the generated core."""
-    from spikeforge.atomic import atomic_write_json, atomic_write_text
+    from spikeforge.atomic import atomic_write_text
     from spikeforge.resources.activity import measured
     from spikeforge.resources.boards import get_board
     from spikeforge.resources.report import build_report, format_report
@@ -201,7 +200,7 @@ STEPS: dict[str, Callable[[FlowState, FlowConfig], FlowState]] = {
     "rtl": step_rtl,
     "estimate": step_estimate,
 }
-DEFAULT_STEPS = ("model", "compress", "golden", "rtl", "estimate")
+DEFAULT_STEPS = tuple(STEPS)
 
 
 def run_flow(cfg: FlowConfig, echo: Callable[[str], None] = print) -> FlowState:

@@ -17,7 +17,7 @@ import click
 @click.option("--split", default="test", show_default=True, help="Dataset split for --dataset.")
 @click.option("--samples", default=200, show_default=True, type=int, help="Samples of --dataset to measure.")
 @click.option("--activity", "activity_path", type=click.Path(path_type=Path), help="Activity JSON: per-layer input spike rates.")
-@click.option("--timesteps", type=int, help="Timesteps per sample (default: the model's meta, else 16).")
+@click.option("--timesteps", type=int, help="Timesteps per sample (default: the model's meta, else 16; the encoder is the meta's, else rate).")
 @click.option("--clock", "clock_mhz", type=float, help="Clock in MHz (default: the board's).")
 @click.option("--synth", is_flag=True, help="Also synthesize the core with Yosys and show both side by side.")
 @click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
@@ -29,6 +29,7 @@ def estimate(model: Path, board: str, lanes: int, dataset: str | None, split: st
     from spikeforge.commands.common import print_json
     from spikeforge.errors import SpikeforgeError
     from spikeforge.hw.model import HardwareModel
+    from spikeforge.resources import activity
     from spikeforge.resources.boards import get_board
     from spikeforge.resources.report import build_report, format_report
 
@@ -38,10 +39,10 @@ def estimate(model: Path, board: str, lanes: int, dataset: str | None, split: st
         raise SpikeforgeError("give either --dataset or --activity, not both")
     if samples < 1:
         raise SpikeforgeError(f"--samples must be at least 1, got {samples}")
-    steps = timesteps or int(hw.extra.get("timesteps", 16))
-    activity = _activity(hw, dataset, split, samples, activity_path, steps)
+    steps = timesteps or int(hw.extra.get("timesteps", activity.DEFAULT_TIMESTEPS))
+    measured = _activity(hw, dataset, split, samples, activity_path, steps)
     synth_result = _synthesize(hw, model, lanes, quiet) if synth else None
-    report = build_report(hw, target, activity, lanes=lanes, clock_mhz=clock_mhz, synth=synth_result)
+    report = build_report(hw, target, measured, lanes=lanes, clock_mhz=clock_mhz, synth=synth_result)
     if as_json:
         print_json(report)
     else:
@@ -49,20 +50,16 @@ def estimate(model: Path, board: str, lanes: int, dataset: str | None, split: st
 
 
 def _activity(hw, dataset: str | None, split: str, samples: int, activity_path: Path | None, steps: int):
-    from spikeforge.errors import SpikeforgeError
     from spikeforge.resources import activity
 
     if activity_path is not None:
         return activity.from_json(hw, activity_path)
     if dataset is None:
         return activity.uniform(hw, timesteps=steps)
-    from spikeforge.data.datasets import load_dataset
+    from spikeforge.data.datasets import encoded_for_model
 
-    data = load_dataset(dataset)
-    if data.n_inputs != hw.n_inputs:
-        raise SpikeforgeError(f"dataset {dataset} has {data.n_inputs} inputs but the model has n_inputs={hw.n_inputs}")
     encoder = str(hw.extra.get("encoder", "rate"))
-    spikes = data.spike_trains(split, steps, encoder)[:samples]
+    spikes = encoded_for_model(hw, dataset, split, timesteps=steps, encoder=encoder)[0][:samples]
     return activity.measured(hw, spikes, source=f"measured: {dataset} {split} split, {spikes.shape[0]} samples, "
                                                 f"T={steps}, {encoder} encoding, golden simulator")
 

@@ -71,16 +71,10 @@ def simulate(
 
 def _dataset_split(hw, model_path: Path, dataset: str, split: str):
     """Spike trains and labels of a dataset split, encoded as recorded in the model's meta."""
-    from spikeforge.data.datasets import load_dataset
+    from spikeforge.data.datasets import encoded_for_model
     from spikeforge.errors import SpikeforgeError
 
-    missing = [key for key in ("timesteps", "encoder") if key not in hw.extra]
-    if missing:
-        raise SpikeforgeError(
-            f"{model_path}: the model's meta records no {' or '.join(missing)}, so --dataset cannot encode "
-            "the data as in training; use --input instead"
-        )
-    data = load_dataset(dataset)
-    if data.n_inputs != hw.n_inputs:
-        raise SpikeforgeError(f"dataset {dataset} has {data.n_inputs} inputs but {model_path} has n_inputs={hw.n_inputs}")
-    return data.spike_trains(split, int(hw.extra["timesteps"]), str(hw.extra["encoder"])), data.labels(split)
+    try:
+        return encoded_for_model(hw, dataset, split)
+    except SpikeforgeError as exc:
+        raise SpikeforgeError(f"{model_path}: {exc}; use --input instead") from None

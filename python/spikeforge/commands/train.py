@@ -36,13 +36,10 @@ def train(dataset: str, hidden: tuple[int, ...], timesteps: int, encoder: str, w
           reset: str, readout: str, surrogate: str, bias: bool, detach_reset: bool, integer_leak: bool, epochs: int, batch_size: int,
           lr: float, weight_decay: float, patience: int, seed: int, output_dir: Path, quiet: bool) -> None:
     """Train a spiking MLP with brevitas QAT on --dataset, export -o DIR/model.npz, report float and hardware accuracy."""
-    from spikeforge.data.datasets import DATASETS
     from spikeforge.errors import SpikeforgeError
     from spikeforge.train.config import TrainConfig
     from spikeforge.train.run import run_training
 
-    if dataset not in DATASETS:
-        raise SpikeforgeError(f"unknown dataset {dataset!r}; choose one of {', '.join(sorted(DATASETS))}")
     try:
         leak = _leak(leak_shift)
     except ValueError:
