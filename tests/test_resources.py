@@ -116,6 +116,30 @@ def test_latency_follows_the_flow_shop_by_hand():
     assert est.latency_us == pytest.approx(0.28) and est.fps == pytest.approx(1e6 / 0.28)
 
 
+
+def test_latency_pipeline_waits_for_the_previous_layer_by_hand():
+    w0 = np.array([[1, 0, 1], [1, 0, 0], [1, 1, 0], [1, 0, 0]])  # fan-outs 4, 1, 1; 4 rows
+    w1 = np.ones((1, 4), np.int8)  # fan-out 1 each; 1 row
+    layers = tuple(
+        DenseLayer(w.astype(np.int8), np.full(w.shape[0], 100, np.int32), np.zeros(w.shape[0], np.int32), 4, 12)
+        for w in (w0, w1)
+    )
+    model = HardwareModel(layers)
+    x0 = np.zeros((1, 4, 3), np.float32)  # hand-chosen input spikes of each layer, T = 4
+    x0[0, 0, [0, 2]] = x0[0, 2, 0] = 1
+    x1 = np.zeros((1, 4, 4), np.float32)
+    x1[0, 0, :] = x1[0, 2, :] = 1
+    a = act.Activity(layers=(x0, x1), source="by hand")
+    const = {"latency": {"event_cycles": 0, "min_event_cycles": 1, "drain_cycles": 3, "row_cycles": 1,
+                         "timestep_cycles": 0, "readout_cycles": 1, "sample_cycles": 2}}
+    est = cycles_per_sample(model, a, lanes=1, clock_mhz=100.0, constants=const)
+    # W0 (update 3 + 4 rows + marker = 8): t0 4+1+8 = 13, t1 8, t2 4+8 = 12, t3 8 -> F0 = 13, 21, 33, 41
+    # W1 (update 3 + 1 row + marker = 5): t0 4+5 = 9, t1 5, t2 4+5 = 9, t3 5
+    # F1: t0 max(0, 13)+9 = 22, t1 max(22, 21)+5 = 27 (layer 1 is the bottleneck),
+    #     t2 max(27, 33)+9 = 42 (waits 6 cycles for layer 0), t3 max(42, 41)+5 = 47
+    assert est.layer_cycles == (41.0, 28.0)
+    assert est.cycles == 47 + 1 * 1 + 2
+
 def test_estimate_sums_layers_and_counts_block_ram():
     model = random_model([300, 200, 10], seed=3, weight_bits=8, density=0.9)
     est = estimate(model, lanes=2)

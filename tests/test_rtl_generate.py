@@ -5,6 +5,7 @@ end (marked sim)."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from spikeforge.cli import main
 from spikeforge.hw import golden
 from spikeforge.hw.model import file_sha256
 from spikeforge.hw.random_model import random_model
-from spikeforge.rtl.generator import core_params, generate_rtl, merge_params
+from spikeforge.rtl.generator import _WIDENABLE, core_params, generate_rtl, merge_params
 
 
 def _read_hex(path) -> list[int]:
@@ -74,12 +75,23 @@ def test_images_hold_exactly_the_nonzero_synapses(lanes: int, tmp_path) -> None:
 
 
 def test_merge_params_widens_memories_and_refuses_other_shapes() -> None:
-    a = random_model([20, 10, 4], seed=1, density=0.1)
-    b = random_model([20, 10, 4], seed=2, density=0.9)
+    # 8-bit weights on an 8-bit membrane: the denser model's wider accumulator (AW) also widens UW
+    a = random_model([20, 10, 4], seed=1, density=0.1, weight_bits=8, membrane_bits=8)
+    b = random_model([20, 10, 4], seed=2, density=0.9, weight_bits=8, membrane_bits=8)
     pa, pb = core_params(a, 2)[0], core_params(b, 2)[0]
     merged = merge_params([pa, pb])
     for la, lb, lm in zip(pa.layers, pb.layers, merged.layers, strict=True):
         assert max(la.SLOTS, lb.SLOTS) == lm.SLOTS and max(la.AW, lb.AW) == lm.AW
+        for k in _WIDENABLE:
+            assert getattr(lm, k) == max(getattr(la, k), getattr(lb, k)), k
+        # the widths that follow from the widened sizes are recomputed (the first model's are too narrow)
+        assert lm == lm.derived()
+        sa, uw = max(1, (lm.SLOTS - 1).bit_length()), max(lm.M, lm.AW, lm.BW) + 2
+        assert (sa, uw) == (lm.SA, lm.UW)
+        assert (lm.SA, lm.UW) != (la.SA, la.UW)
+        for k, v in asdict(lm).items():  # everything else is the shared structure
+            if k not in (*_WIDENABLE, "SA", "UW"):
+                assert v == getattr(la, k) == getattr(lb, k), k
     other = core_params(random_model([20, 10, 5], seed=1), 2)[0]
     with pytest.raises(Exception, match="cannot share"):
         merge_params([pa, other])

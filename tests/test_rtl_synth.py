@@ -17,7 +17,8 @@ def test_large_model_maps_weights_to_block_ram(tmp_path) -> None:
     assert model.summary()["total"]["weight_memory_bits_nonzero"] > 64 * 1024
     manifest = generate_rtl(model, tmp_path, lanes=[2, 1], model_sha256="0" * 64)
     layer0 = manifest["parameters"]["layers"][0]
-    slot_bits = layer0["SLOTS"] * layer0["P"] * (layer0["RB"] + layer0["WB"])
+    # one slot word: P lanes of {neuron index q (RB + LP bits), weight (WB bits)} (sf_layer.v, QB = RB + LP)
+    slot_bits = layer0["SLOTS"] * layer0["P"] * (layer0["RB"] + layer0["LP"] + layer0["WB"])
     result = synthesize(tmp_path, cache_dir=None)  # always a fresh Yosys run
     cells = result.cells
     assert cells.get("RAMB18E1", 0) + 2 * cells.get("RAMB36E1", 0) == result.bram18

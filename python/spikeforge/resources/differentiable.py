@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from spikeforge.resources.calibration import load_constants
+from spikeforge.resources.latency import event_cycles, update_cycles
 from spikeforge.resources.model import estimate_params
-from spikeforge.rtl.generator import CoreParams, LayerParams
+from spikeforge.rtl.generator import CoreParams, LayerParams, layer_params
 
 if TYPE_CHECKING:
     import torch
@@ -71,43 +72,29 @@ class LayerShape:
     bias_bits: int = 6
 
 
-def _bits(n: float) -> int:
-    return max(1, int(math.ceil(n - 1)).bit_length())
-
-
 def expected_params(shapes: list[LayerShape], density: list[float], bits: list[float], lanes: list[int],
                     readout: str = "count", layouts: Sequence[Layout] | None = None) -> CoreParams:
     """Generator parameters of the expected core for these densities and (rounded) bit-widths; ``layouts``
     (per layer) replace the expected largest fan-out and L1 norm by the actual ones."""
-    layers = []
-    ia = _bits(shapes[0].n_in)
+    layers: list[LayerParams] = []
     for index, (shape, d, b, p) in enumerate(zip(shapes, density, bits, lanes, strict=True)):
         layout = layouts[index] if layouts is not None else None
-        last = index == len(shapes) - 1
-        fire = not (last and readout == "membrane")
         d = min(max(d, 0.0), 1.0)
         wb = min(max(int(round(b)), 2), 16)
         rows = -(-shape.n_out // p)
-        rb, lp = _bits(rows), p.bit_length() - 1
         slots = expected_slots(shape.n_out, d, p)
         max_fanout = shape.n_out * d + 3 * math.sqrt(shape.n_out * d * (1 - d))
         max_slots = min(rows, math.ceil(max_fanout / p))
-        l1 = max(1.0, shape.n_in * d * 2 ** (wb - 2))
-        aw = max(int(math.log2(l1)) + 2, wb + 1)
-        if layout is not None:  # as the generator: rtl/generator.py's CB and AW
+        l1: int | float = max(1.0, shape.n_in * d * 2 ** (wb - 2))
+        if layout is not None:  # as the generator: the actual largest fan-out and L1 norm
             max_slots = -(-layout.max_fanout // p)
-            aw = max(layout.max_l1.bit_length() + 1, wb + 1)
-        bw = shape.bias_bits
-        layers.append(LayerParams(
-            P=p, LP=lp, N_IN=shape.n_in if index == 0 else layers[-1].ROWS * layers[-1].P, IA=ia, ROWS=rows, RB=rb,
-            SLOTS=max(1, int(round(shape.n_in * slots))), SA=_bits(max(1, round(shape.n_in * slots))),
-            CB=max(1, int(round(max_slots)).bit_length()), WB=wb, M=shape.membrane_bits, AW=aw, BW=bw,
-            UW=max(shape.membrane_bits, aw, bw) + 2, LEAK=int(shape.leak), K=4 if shape.leak else 0,
-            RESET_ZERO=int(shape.reset == "zero"), FIRE=int(fire), LAST=int(last), CW=32 if (last and fire) else 2,
-            FIFO_LOG=min(4, _bits(rows + 1)) if last else min(9, max(2, _bits(rows + 2))),
-            OUT_W=(rb + 32 * p) if last else (2 + rb + p),
+            l1 = layout.max_l1
+        layers.append(layer_params(
+            prev=layers[-1] if layers else None, n_inputs=shapes[0].n_in, p=p, rows=rows,
+            slots=int(round(shape.n_in * slots)), max_slot_count=int(round(max_slots)), wb=wb,
+            m=shape.membrane_bits, l1=l1, bw=shape.bias_bits, leak_shift=4 if shape.leak else None,
+            reset=shape.reset, last=index == len(shapes) - 1, readout=readout,
         ))
-        ia = rb + lp
     return CoreParams(shapes[0].n_in, shapes[-1].n_out, readout, tuple(layers))
 
 
@@ -115,10 +102,8 @@ def expected_cycles(params: CoreParams, rates: list[float], timesteps: int, cons
     """Cycles per sample in expectation: T times the busiest layer's per-timestep work, plus pipeline fill."""
     works = []
     for lp, rate in zip(params.layers, rates, strict=True):
-        slots_per_input = lp.SLOTS / max(lp.N_IN, 1)
-        per_event = max(const["min_event_cycles"], slots_per_input + const["event_cycles"])
-        update = const["drain_cycles"] + const["row_cycles"] * (lp.ROWS + 1) + const["timestep_cycles"]
-        works.append(rate * lp.N_IN * per_event + update)
+        per_event = float(event_cycles(lp.SLOTS / max(lp.N_IN, 1), const))
+        works.append(rate * lp.N_IN * per_event + update_cycles(lp.ROWS, const))
     busiest = max(works)
     fill = sum(works) - busiest
     return timesteps * busiest + fill + const["readout_cycles"] * params.n_outputs + const["sample_cycles"]

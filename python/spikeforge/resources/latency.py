@@ -47,11 +47,19 @@ def slots_per_input(layer: DenseLayer, lanes: int) -> np.ndarray:
     return -(-np.count_nonzero(layer.weight, axis=0) // lanes)
 
 
+def event_cycles(slots: np.ndarray | float, const: dict[str, float]) -> np.ndarray:
+    """Cycles of the synapse engine for one input event of ``slots`` weight slots (per input, or a mean)."""
+    return np.maximum(const["min_event_cycles"], slots + const["event_cycles"])
+
+
+def update_cycles(rows: int, const: dict[str, float]) -> float:
+    """Cycles of one layer's end of timestep: drain the pipeline, update ``rows`` rows and the marker row."""
+    return const["drain_cycles"] + const["row_cycles"] * (rows + 1) + const["timestep_cycles"]
+
+
 def layer_work(events: np.ndarray, slots: np.ndarray, rows: int, const: dict[str, float]) -> np.ndarray:
     """W[b, t]: cycles one layer spends on timestep t of sample b, for input spikes ``events`` [B, T, n_in]."""
-    per_event = np.maximum(const["min_event_cycles"], slots + const["event_cycles"]).astype(np.float64)
-    update = const["drain_cycles"] + const["row_cycles"] * (rows + 1) + const["timestep_cycles"]
-    return events @ per_event + update
+    return events @ event_cycles(slots, const).astype(np.float64) + update_cycles(rows, const)
 
 
 def cycles_per_sample(model: HardwareModel, activity: Activity, lanes: int | list[int] = 1,

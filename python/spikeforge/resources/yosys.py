@@ -108,14 +108,6 @@ def _design_key(design: Path, family: str) -> tuple[str, str, str]:
     return top, script, digest.hexdigest()[:32]
 
 
-def cached_result(design_dir: str | os.PathLike, *, family: str = "xc7",
-                  cache_dir: str | os.PathLike = DEFAULT_CACHE) -> SynthResult | None:
-    """The cached synthesis result of a design, or None if it was never synthesized."""
-    _, _, key = _design_key(Path(design_dir).resolve(), family)
-    cached = Path(cache_dir) / f"{key}.json"
-    return SynthResult(**json.loads(cached.read_text())) if cached.is_file() else None
-
-
 def synthesize(design_dir: str | os.PathLike, *, family: str = "xc7", cache_dir: str | os.PathLike | None = DEFAULT_CACHE,
                timeout: float = 3600.0) -> SynthResult:
     """Synthesize the generated core in ``design_dir`` (its manifest.json names top and sources)."""

@@ -110,44 +110,64 @@ def layouts(model: HardwareModel, lanes: int | list[int] = 1) -> list[LayerLayou
     return out
 
 
+def layer_params(*, prev: LayerParams | None, n_inputs: int, p: int, rows: int, slots: int, max_slot_count: int,
+                 wb: int, m: int, l1: int | float, bw: int, leak_shift: int | None, reset: str, last: bool,
+                 readout: str) -> LayerParams:
+    """The sf_layer parameters of one layer, as the generator builds them (and the differentiable resource
+    model estimates them). ``prev``: the previous layer's parameters (None for the first layer, whose inputs
+    are the model's ``n_inputs``); ``slots``: total weight slots; ``max_slot_count``: most slots of one input;
+    ``l1``: largest L1 norm of one neuron's integer weights (the estimate passes its expected value, a
+    float >= 1); ``bw``: bias width."""
+    n_in, ia = (n_inputs, _bits(n_inputs)) if prev is None else (prev.ROWS * prev.P, prev.RB + prev.LP)
+    fire = not (last and readout == "membrane")
+    rb = _bits(rows)
+    return LayerParams(
+        P=p,
+        LP=p.bit_length() - 1,
+        N_IN=n_in,
+        IA=ia,
+        ROWS=rows,
+        RB=rb,
+        SLOTS=max(1, slots),
+        SA=0,
+        CB=max(1, int(max_slot_count).bit_length()),
+        WB=wb,
+        M=m,
+        AW=max(int(l1).bit_length() + 1, wb + 1),
+        BW=bw,
+        UW=0,
+        LEAK=int(leak_shift is not None),
+        K=leak_shift or 0,
+        RESET_ZERO=int(reset == "zero"),
+        FIRE=int(fire),
+        LAST=int(last),
+        CW=32 if (last and fire) else 2,
+        FIFO_LOG=min(4, _bits(rows + 1)) if last else min(9, max(2, _bits(rows + 2))),
+        OUT_W=(rb + 32 * p) if last else (2 + rb + p),
+    ).derived()
+
+
 def core_params(model: HardwareModel, lanes: int | list[int] = 1) -> tuple[CoreParams, list[LayerLayout]]:
     """Parameters of the smallest core that holds ``model`` with ``lanes`` per layer, and its layouts."""
     lays = layouts(model, lanes)
-    params = []
-    n_in_phys, ia = model.n_inputs, _bits(model.n_inputs)
+    params: list[LayerParams] = []
     for index, (layer, lay) in enumerate(zip(model.layers, lays, strict=True)):
-        last = index == len(model.layers) - 1
-        fire = not (last and model.readout == "membrane")
-        p, rows = lay.lanes, lay.rows
-        rb, log_p = _bits(rows), p.bit_length() - 1
-        l1 = int(np.abs(lay.weight).sum(axis=1).max())
-        slots = int(lay.slot_count.sum())
-        layer_params = LayerParams(
-            P=p,
-            LP=log_p,
-            N_IN=n_in_phys,
-            IA=ia,
-            ROWS=rows,
-            RB=rb,
-            SLOTS=max(1, slots),
-            SA=0,
-            CB=max(1, int(lay.slot_count.max(initial=0)).bit_length()),
-            WB=layer.weight_bits,
-            M=layer.membrane_bits,
-            AW=max(l1.bit_length() + 1, layer.weight_bits + 1),
-            BW=max(2, int(np.abs(lay.bias).max(initial=0)).bit_length() + 1),
-            UW=0,
-            LEAK=int(layer.leak_shift is not None),
-            K=layer.leak_shift or 0,
-            RESET_ZERO=int(layer.reset == "zero"),
-            FIRE=int(fire),
-            LAST=int(last),
-            CW=32 if (last and fire) else 2,
-            FIFO_LOG=min(4, _bits(rows + 1)) if last else min(9, max(2, _bits(rows + 2))),
-            OUT_W=(rb + 32 * p) if last else (2 + rb + p),
-        ).derived()
-        params.append(layer_params)
-        n_in_phys, ia = rows * p, rb + log_p
+        params.append(layer_params(
+            prev=params[-1] if params else None,
+            n_inputs=model.n_inputs,
+            p=lay.lanes,
+            rows=lay.rows,
+            slots=int(lay.slot_count.sum()),
+            max_slot_count=int(lay.slot_count.max(initial=0)),
+            wb=layer.weight_bits,
+            m=layer.membrane_bits,
+            l1=int(np.abs(lay.weight).sum(axis=1).max()),
+            bw=max(2, int(np.abs(lay.bias).max(initial=0)).bit_length() + 1),
+            leak_shift=layer.leak_shift,
+            reset=layer.reset,
+            last=index == len(model.layers) - 1,
+            readout=model.readout,
+        ))
     return CoreParams(model.n_inputs, model.n_outputs, model.readout, tuple(params)), lays
 
 
