@@ -8,7 +8,7 @@ import torch
 from sklearn.datasets import load_digits
 
 from spikeforge.compress.baselines import METHODS, global_magnitude_masks
-from spikeforge.compress.minimax import MinimaxCompressor, MinimaxConfig
+from spikeforge.compress.minimax import Masks, MinimaxCompressor, MinimaxConfig
 from spikeforge.compress.problem import Bounds, Compressible, SynapseMemory, check_budget, floor_estimate
 from spikeforge.compress.schedule import ScheduleConfig, force_budget, node_budgets, run_schedule
 from spikeforge.errors import SpikeforgeError
@@ -117,13 +117,24 @@ def test_methods_meet_budget_and_keep_accuracy(digits_mlp, method: str) -> None:
 
 
 @pytest.mark.slow
-def test_minimax_reaches_node_by_itself_and_lets_weights_regrow(digits_mlp) -> None:
+def test_minimax_reaches_node_by_itself_and_lets_weights_regrow(digits_mlp, monkeypatch) -> None:
     base, x, y = digits_mlp
     model = torch.nn.Sequential(*[torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10)])
     model.load_state_dict(base.state_dict())
     net = _net(model)
     budget = {"synapses": 0.3 * sum(net.sizes)}
     cfg = ScheduleConfig(variant="sequential", finetune_epochs=1, max_compress_epochs=8, lr=1e-3)
+    masks: list[list[torch.Tensor]] = []  # the masks after every compress step, as the schedule ran them
+    weights: list[list[torch.Tensor]] = []  # and the (masked) weights
+    step = MinimaxCompressor.step
+
+    def recording_step(self: MinimaxCompressor, batch):
+        record = step(self, batch)
+        masks.append([m.clone() for m in self.masks.values])
+        weights.append([layer.weight.detach().clone() for layer in self.net.layers])
+        return record
+
+    monkeypatch.setattr(MinimaxCompressor, "step", recording_step)
     result = run_schedule(net, SynapseMemory(net.sizes), budget, _batches(x[:1400], y[:1400]), lambda m: 0.0, cfg, True)
     node = result.nodes[0]
     assert not node.forced and node.compress_epochs < 8  # the duals, not the fallback, met the budget
@@ -134,3 +145,28 @@ def test_minimax_reaches_node_by_itself_and_lets_weights_regrow(digits_mlp) -> N
     assert over and all(s.z[0] > 0 for s in over)
     density = np.array([s.density for s in steps])
     assert density[-1].max() < 1.0
+    # regrowth: a weight pruned by the mask after one compress step is kept, with a nonzero value (not a tie
+    # among zeros), after the next one. In this run it is a layer whose s stepped back (one more weight kept);
+    # the mask swap by magnitudes is pinned by test_minimax_mask_refresh_swaps_a_regrown_weight_in
+    assert len(masks) == len(steps)
+    regrown = [
+        int(((before == 0) & (after == 1) & (w != 0)).sum())
+        for prev, now, now_w in zip(masks, masks[1:], weights[1:], strict=False)
+        for before, after, w in zip(prev, now, now_w, strict=True)
+    ]
+    assert sum(regrown) > 0, regrown
+
+
+def test_minimax_mask_refresh_swaps_a_regrown_weight_in() -> None:
+    layer = torch.nn.Linear(3, 1, bias=False)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor([[1.0, 0.5, 0.3]]))
+    # the loss is -w_2 (inputs 0, 0, -1): one SGD step at lr 1 takes the pruned w_2 from 0 to 1, above the kept 0.5
+    net = Compressible(torch.nn.Sequential(layer), [layer], lambda m, b: m(b).sum(), [8])
+    opt = torch.optim.SGD(layer.parameters(), lr=1.0)
+    comp = MinimaxCompressor(net, SynapseMemory(net.sizes), {"synapses": 2.0}, opt, MinimaxConfig(s_lr=0.0), Bounds())
+    comp.set_masks(Masks([torch.tensor([[1.0, 1.0, 0.0]])]))  # s = 1: w_2 pruned
+    assert layer.weight.tolist() == [[1.0, 0.5, 0.0]]
+    comp.step(torch.tensor([[0.0, 0.0, -1.0]]))
+    assert comp.masks.values[0].tolist() == [[1.0, 0.0, 1.0]]  # w_2 regrew, w_1 is now the smallest: pruned
+    assert layer.weight.tolist() == [[1.0, 0.0, 1.0]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import torch
 
 from spikeforge.compress.minimax import MinimaxCompressor, MinimaxConfig
@@ -15,7 +17,15 @@ def _model() -> SpikingMLP:
     return SpikingMLP(SNNConfig(sizes=[12, 16, 4], weight_bits=4))
 
 
-def test_set_weight_bits_changes_the_quantizer_grid_and_survives_state_dict_load() -> None:
+def _quant_bits(model: SpikingMLP, index: int) -> float:
+    """The bit width brevitas quantizes layer ``index`` with: its buffer, and what quant_weight() reports."""
+    synapse = model.layers[index].synapse
+    buffer = float(synapse.weight_quant.tensor_quant.msb_clamp_bit_width_impl.bit_width.value)
+    assert float(synapse.quant_weight().bit_width) == buffer
+    return buffer
+
+
+def test_set_weight_bits_changes_the_quantizer_grid_and_apply_bits_restores_it_after_state_dict_load() -> None:
     model = _model()
     net = compressible(model)
     state = {k: v.clone() for k, v in model.state_dict().items()}
@@ -23,9 +33,12 @@ def test_set_weight_bits_changes_the_quantizer_grid_and_survives_state_dict_load
     net.bits[0] = 2
     ints = model.layers[0].integer().weight
     assert model.layers[0].weight_bits == 2 and ints.min() >= -2 and ints.max() <= 1
+    assert _quant_bits(model, 0) == 2.0
     model.load_state_dict(state)
+    # the state_dict load resets brevitas' bit width to the constructor's 4: why Compressible.apply_bits exists
+    assert _quant_bits(model, 0) == 4.0
     net.apply_bits()
-    assert float(model.layers[0].synapse.quant_weight().bit_width) == 2.0
+    assert _quant_bits(model, 0) == 2.0 and _quant_bits(model, 1) == 4.0
 
 
 def test_bit_moves_follow_the_resource_price() -> None:
@@ -39,7 +52,31 @@ def test_bit_moves_follow_the_resource_price() -> None:
     comp._move_bits(batch)
     assert net.bits == [3, 3]  # one step down per move, for each layer
     assert [layer.weight_bits for layer in model.layers] == [3, 3]
+    assert [_quant_bits(model, i) for i in range(2)] == [3.0, 3.0]  # the brevitas quantizers moved too
     comp.z.zero_()  # no price: bits move only if the loss on the minibatch prefers it
+    start = list(net.bits)
+    expected = _coordinate_argmin(model, batch, start)
     loss_before = float(net.loss(model, batch).detach())
     comp._move_bits(batch)
+    assert net.bits == expected
+    assert [_quant_bits(model, i) for i in range(2)] == [float(b) for b in expected]
+    assert any(b != a for b, a in zip(expected, start, strict=True))  # this minibatch does move a layer
     assert float(net.loss(model, batch).detach()) <= loss_before + 1e-6
+
+
+def _coordinate_argmin(model: SpikingMLP, batch: tuple[torch.Tensor, torch.Tensor], start: list[int]) -> list[int]:
+    """Brute force at zero price, on a copy: layer by layer, the bit-width in {b-1, b, b+1} (within 2..8) with
+    the least minibatch cross-entropy, earlier layers already at their choice; ties keep b, then prefer b-1."""
+    trial = copy.deepcopy(model).eval()
+    x, y = batch
+    bits = list(start)
+    for i, b in enumerate(start):
+        losses = {}
+        for candidate in (b, b - 1, b + 1):
+            if 2 <= candidate <= 8:
+                set_weight_bits(trial, i, candidate)
+                with torch.no_grad():
+                    losses[candidate] = float(torch.nn.functional.cross_entropy(trial(x), y))
+        bits[i] = min(losses, key=losses.__getitem__)  # first of the least (dicts keep insertion order)
+        set_weight_bits(trial, i, bits[i])
+    return bits

@@ -35,6 +35,15 @@ def test_digits_splits_are_fixed_and_cover_the_data():
     for split in SPLITS:
         for row, label in zip(data.x[split], data.labels(split), strict=True):
             assert int(label) in lookup[row.tobytes()]
+    # the splits together are exactly the original data, as a multiset: each raw row (with its label)
+    # lands in one split exactly once (no overlap, no drawing with replacement, nothing left out)
+    raw_rows = sorted((row.tobytes(), int(label)) for row, label in zip(raw.data / 16.0, raw.target, strict=True))
+    split_rows = sorted(
+        (row.tobytes(), int(label))
+        for split in SPLITS
+        for row, label in zip(data.x[split], data.labels(split), strict=True)
+    )
+    assert split_rows == raw_rows
     # a fixed split: loading again from scratch (no cache) cuts the same rows
     again = DATASETS["digits"]()
     for split in SPLITS:

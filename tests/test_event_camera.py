@@ -151,7 +151,7 @@ def test_agrees_with_tonic(tmp_path: Path) -> None:
 
 
 def test_nmnist_dataset_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from spikeforge.data.datasets import load_dataset
+    from spikeforge.data.datasets import DATASETS, load_dataset
 
     rng = np.random.default_rng(4)
     for split, count in (("Train", 20), ("Test", 3)):
@@ -165,6 +165,18 @@ def test_nmnist_dataset_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert data.n_inputs == 2312 and data.n_classes == 10
     assert data.describe()["sizes"] == {"train": 18, "val": 2, "test": 3}  # val = 10% of Train, seeded
     assert sorted(data.labels("train").tolist() + data.labels("val").tolist()) == sorted(i % 10 for i in range(20))
+    # seeded: building the dataset again from scratch (bypassing the registry cache) picks the same val files
+    val_spikes = data.spike_trains("val", 6)
+    rebuilt = DATASETS["nmnist"](root=str(tmp_path))
+    assert rebuilt is not data
+    assert rebuilt.describe()["sizes"] == data.describe()["sizes"]
+    np.testing.assert_array_equal(rebuilt.labels("val"), data.labels("val"))
+    np.testing.assert_array_equal(rebuilt.spike_trains("val", 6), val_spikes)
+    np.testing.assert_array_equal(rebuilt.labels("train"), data.labels("train"))
+    # and every val sample is one of the Train files, with its label (checked against the direct loader)
+    train_spikes, train_labels = load_nmnist(tmp_path, "train", timesteps=6, quiet=True)
+    for spikes, label in zip(val_spikes, data.labels("val"), strict=True):
+        assert any(np.array_equal(spikes, s) and label == y for s, y in zip(train_spikes, train_labels, strict=True))
     test_spikes = data.spike_trains("test", 6)
     direct, labels = load_nmnist(tmp_path, "test", timesteps=6, quiet=True)
     np.testing.assert_array_equal(test_spikes, direct)

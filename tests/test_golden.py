@@ -2,12 +2,13 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from spec_reference import layers_of, reference_readout
 from spikeforge.errors import SpikeforgeError
 from spikeforge.hw import golden
+from spikeforge.hw.events import MARKER, Stream, decode_spikes, encode_spikes
 from spikeforge.hw.model import DenseLayer, HardwareModel
 from strategies import hardware_models, spike_trains
 
@@ -110,16 +111,55 @@ def test_matches_independent_reference(data):
     np.testing.assert_array_equal(got, np.array(want, dtype=np.int64))
 
 
+def _shuffle_events_within_timesteps(stream, rng):
+    """The same stream with each timestep's event words permuted (markers and TLAST stay put).
+
+    Every timestep holding two or more events gets a non-identity permutation.
+    """
+    words = stream.words.copy()
+    is_marker = (words & MARKER) != 0
+    start = 0
+    for marker in np.flatnonzero(is_marker):
+        block = words[start:marker]  # the event words of one timestep (a view)
+        if block.size >= 2:
+            perm = rng.permutation(block.size)
+            if (perm == np.arange(block.size)).all():
+                perm = np.roll(perm, 1)
+            block[:] = block[perm].copy()
+        start = marker + 1
+    return Stream(words, stream.last.copy())
+
+
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_event_order_does_not_matter(data):
     model = data.draw(hardware_models(max_layers=2))
-    spikes = data.draw(spike_trains(model.n_inputs, max_batch=1))
+    assume(model.n_inputs >= 2)
+    spikes = data.draw(spike_trains(model.n_inputs)).copy()
+    # at least one timestep with two events, so that there is an order to shuffle
+    sample = data.draw(st.integers(0, spikes.shape[0] - 1))
+    step = data.draw(st.integers(0, spikes.shape[1] - 1))
+    pair = data.draw(st.lists(st.integers(0, model.n_inputs - 1), min_size=2, max_size=2, unique=True))
+    spikes[sample, step, pair] = True
     seed = data.draw(st.integers(0, 1000))
+
+    # the product's own path: encode -> shuffle events within each timestep -> decode -> golden
+    stream = encode_spikes(spikes)
+    shuffled = _shuffle_events_within_timesteps(stream, np.random.default_rng(seed))
+    assert not np.array_equal(shuffled.words, stream.words)  # the shuffle is real
+    np.testing.assert_array_equal(np.sort(shuffled.words), np.sort(stream.words))
+    np.testing.assert_array_equal(shuffled.last, stream.last)
+    decoded = decode_spikes(shuffled, model.n_inputs)
+    assert decoded.dropped == 0
+    np.testing.assert_array_equal(decoded.stack(), spikes)
+    want = golden.run(model, spikes).readout
+    np.testing.assert_array_equal(golden.run(model, decoded.stack()).readout, want)
+
+    # and the independent reference agrees, in order and shuffled
     layers = layers_of(model)
     in_order = reference_readout(layers, model.readout, spikes[0].astype(int).tolist())
-    shuffled = reference_readout(layers, model.readout, spikes[0].astype(int).tolist(), shuffle_seed=seed)
-    assert in_order == shuffled == golden.run(model, spikes).readout[0].tolist()
+    ref_shuffled = reference_readout(layers, model.readout, spikes[0].astype(int).tolist(), shuffle_seed=seed)
+    assert in_order == ref_shuffled == want[0].tolist()
 
 
 @settings(max_examples=40, deadline=None)

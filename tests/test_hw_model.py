@@ -41,10 +41,30 @@ def test_file_loads_without_pickle_and_meta_is_spec_json(tmp_path):
     assert meta["seed"] == 1  # extra keys survive
 
 
-def test_save_is_atomic(tmp_path):
+def test_save_is_atomic(tmp_path, monkeypatch):
     path = tmp_path / "m.npz"
-    random_model([3, 2]).save(path)
+    original = random_model([3, 2], seed=1)
+    original.save(path)
     assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+    before = path.read_bytes()
+
+    def failing_savez(file, *args, **kwds):  # a writer that dies half way: some bytes out, then an error
+        if hasattr(file, "write"):
+            file.write(b"PK\x03\x04 half")
+        else:
+            with open(file, "wb") as f:
+                f.write(b"PK\x03\x04 half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", failing_savez)  # hw/model.py calls np.savez at save time
+    with pytest.raises(OSError, match="disk full"):
+        random_model([3, 2], seed=2).save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before  # the old file is untouched
+    back = HardwareModel.load(path)
+    assert back.meta() == original.meta()
+    np.testing.assert_array_equal(back.layers[0].weight, original.layers[0].weight)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]  # no temp file left behind
 
 
 def test_summary_counts(tmp_path):
