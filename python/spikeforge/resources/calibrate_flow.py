@@ -28,10 +28,10 @@ class CalibrationConfig:
 
 
 def _rtl_hash() -> str:
-    from spikeforge.rtl.generator import RTL_DIR
+    from spikeforge._files import packaged
 
     digest = hashlib.sha256()
-    for path in sorted(RTL_DIR.glob("*")):
+    for path in sorted(packaged("hls", "rtl").glob("*")):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 

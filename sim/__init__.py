@@ -1,0 +1,1 @@
+"""cocotb testbenches shipped with spikeforge; read through spikeforge._files."""
