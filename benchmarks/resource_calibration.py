@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from spikeforge.calibrate.run import CalibrationConfig, run, table_rows
 from spikeforge.commands.common import format_table
-from spikeforge.resources.calibrate_flow import CalibrationConfig, run, table_rows
 
 
 def main() -> None:

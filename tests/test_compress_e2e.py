@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from spikeforge.cli import main
+from spikeforge.estimate.resources import estimate
 from spikeforge.hw import golden
 from spikeforge.hw.model import HardwareModel
-from spikeforge.resources.model import estimate
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ import pytest
 
 from spikeforge.cli import main
 from spikeforge.data.datasets import load_dataset
+from spikeforge.estimate.resources import estimate
 from spikeforge.flow import FlowConfig, run_flow
 from spikeforge.hw import golden
 from spikeforge.hw.model import HardwareModel, file_sha256
-from spikeforge.resources.model import estimate
 
 
 @pytest.mark.slow

@@ -7,15 +7,15 @@ import json
 import numpy as np
 import pytest
 
+from spikeforge.boards import catalog, get_board
 from spikeforge.errors import SpikeforgeError
+from spikeforge.estimate import activity as act
+from spikeforge.estimate.latency import cycles_per_sample, slots_per_input
+from spikeforge.estimate.memories import map_memory
+from spikeforge.estimate.resources import estimate
 from spikeforge.hw.model import DenseLayer, HardwareModel
 from spikeforge.hw.random_model import random_model
-from spikeforge.resources import activity as act
-from spikeforge.resources.boards import catalog, get_board
-from spikeforge.resources.latency import cycles_per_sample, slots_per_input
-from spikeforge.resources.memories import map_memory
-from spikeforge.resources.model import estimate
-from spikeforge.resources.yosys import count_cells
+from spikeforge.synth.yosys import count_cells
 
 
 def test_catalog_holds_the_data_sheet_numbers():

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from spikeforge.cli import main
+from spikeforge.estimate.differentiable import LayerShape, Layout, expected_params, resource_torch
+from spikeforge.estimate.resources import core_params, estimate
 from spikeforge.hw.model import DenseLayer, HardwareModel
 from spikeforge.hw.random_model import random_model
-from spikeforge.resources.differentiable import LayerShape, Layout, expected_params, resource_torch
-from spikeforge.resources.model import core_params, estimate
 
 
 def _run(args, capsys):

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from spikeforge.cli import main
+from spikeforge.core.params import WIDENABLE, core_params, merge_params
 from spikeforge.hw import golden
 from spikeforge.hw.model import file_sha256
 from spikeforge.hw.random_model import random_model
-from spikeforge.rtl.generator import _WIDENABLE, core_params, generate_rtl, merge_params
+from spikeforge.rtl.generator import generate_rtl
 
 
 def _read_hex(path) -> list[int]:
@@ -82,7 +83,7 @@ def test_merge_params_widens_memories_and_refuses_other_shapes() -> None:
     merged = merge_params([pa, pb])
     for la, lb, lm in zip(pa.layers, pb.layers, merged.layers, strict=True):
         assert max(la.SLOTS, lb.SLOTS) == lm.SLOTS and max(la.AW, lb.AW) == lm.AW
-        for k in _WIDENABLE:
+        for k in WIDENABLE:
             assert getattr(lm, k) == max(getattr(la, k), getattr(lb, k)), k
         # the widths that follow from the widened sizes are recomputed (the first model's are too narrow)
         assert lm == lm.derived()
@@ -90,7 +91,7 @@ def test_merge_params_widens_memories_and_refuses_other_shapes() -> None:
         assert (sa, uw) == (lm.SA, lm.UW)
         assert (lm.SA, lm.UW) != (la.SA, la.UW)
         for k, v in asdict(lm).items():  # everything else is the shared structure
-            if k not in (*_WIDENABLE, "SA", "UW"):
+            if k not in (*WIDENABLE, "SA", "UW"):
                 assert v == getattr(la, k) == getattr(lb, k), k
     other = core_params(random_model([20, 10, 5], seed=1), 2)[0]
     with pytest.raises(Exception, match="cannot share"):

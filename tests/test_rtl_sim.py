@@ -14,11 +14,12 @@ import dataclasses
 import numpy as np
 import pytest
 
+from spikeforge.core.params import core_params, merge_params
 from spikeforge.hw import golden
 from spikeforge.hw.events import Stream, encode_spikes
 from spikeforge.hw.model import HardwareModel, signed_range
 from spikeforge.hw.random_model import random_model
-from spikeforge.rtl.generator import core_params, generate_rtl, merge_params, write_images
+from spikeforge.rtl.generator import generate_rtl, write_images
 from spikeforge.rtl.runner import SimCase, build, run
 
 pytestmark = pytest.mark.sim

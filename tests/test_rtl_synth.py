@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from spikeforge.hw.random_model import random_model
-from spikeforge.resources.yosys import synthesize
 from spikeforge.rtl.generator import generate_rtl
+from spikeforge.synth.yosys import synthesize
 
 pytestmark = pytest.mark.synth
 

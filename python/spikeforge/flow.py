@@ -167,10 +167,10 @@ def step_rtl(state: FlowState, cfg: FlowConfig) -> FlowState:
 def step_estimate(state: FlowState, cfg: FlowConfig) -> FlowState:
     """Estimate LUT, FF, BRAM18, DSP and latency on the board, beside Yosys synthesis of the generated core."""
     from spikeforge.atomic import atomic_write_text
-    from spikeforge.resources.activity import measured
-    from spikeforge.resources.boards import get_board
-    from spikeforge.resources.report import build_report, format_report
-    from spikeforge.resources.yosys import synthesize
+    from spikeforge.boards import get_board
+    from spikeforge.estimate.activity import measured
+    from spikeforge.estimate.report import build_report, format_report
+    from spikeforge.synth.yosys import synthesize
 
     model = state.model
     synth = synthesize(cfg.output_dir / "rtl")

@@ -21,9 +21,9 @@ import click
 def calibrate(configs: int, jobs: int, work_dir: Path, no_latency: bool, no_refit: bool, dry_run: bool,
               as_json: bool, quiet: bool) -> None:
     """Fit the resource/latency model constants against Yosys synthesis and RTL simulation."""
+    from spikeforge.calibrate.run import CalibrationConfig, run, table_rows
     from spikeforge.commands.common import format_table, print_json
     from spikeforge.errors import SpikeforgeError
-    from spikeforge.resources.calibrate_flow import CalibrationConfig, run, table_rows
 
     if configs < 3 or jobs < 1:
         raise SpikeforgeError(f"--configs must be at least 3 and --jobs at least 1, got {configs} and {jobs}")

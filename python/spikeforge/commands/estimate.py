@@ -26,12 +26,12 @@ def estimate(model: Path, board: str, lanes: int, dataset: str | None, split: st
              activity_path: Path | None, timesteps: int | None, clock_mhz: float | None, synth: bool,
              as_json: bool, quiet: bool) -> None:
     """Estimate FPGA resources and latency of the RTL core generated for the hardware model MODEL."""
+    from spikeforge.boards import get_board
     from spikeforge.commands.common import print_json
     from spikeforge.errors import SpikeforgeError
+    from spikeforge.estimate import activity
+    from spikeforge.estimate.report import build_report, format_report
     from spikeforge.hw.model import HardwareModel
-    from spikeforge.resources import activity
-    from spikeforge.resources.boards import get_board
-    from spikeforge.resources.report import build_report, format_report
 
     target = get_board(board)
     hw = HardwareModel.load(model)
@@ -50,7 +50,7 @@ def estimate(model: Path, board: str, lanes: int, dataset: str | None, split: st
 
 
 def _activity(hw, dataset: str | None, split: str, samples: int, activity_path: Path | None, steps: int):
-    from spikeforge.resources import activity
+    from spikeforge.estimate import activity
 
     if activity_path is not None:
         return activity.from_json(hw, activity_path)
@@ -68,8 +68,8 @@ def _synthesize(hw, model_path: Path, lanes: int, quiet: bool) -> Any:
     import hashlib
 
     from spikeforge.hw.model import file_sha256
-    from spikeforge.resources.yosys import synthesize
     from spikeforge.rtl.generator import generate_rtl
+    from spikeforge.synth.yosys import synthesize
 
     sha = file_sha256(model_path)
     design = Path("build") / "estimate" / f"{hashlib.sha256(f'{sha}:{lanes}'.encode()).hexdigest()[:16]}"

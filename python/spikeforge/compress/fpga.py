@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import torch
 
+from spikeforge.boards import Board
+from spikeforge.estimate.differentiable import LayerShape, Layout, evaluate, resource_torch
 from spikeforge.hw.model import HardwareModel
-from spikeforge.resources.boards import Board
-from spikeforge.resources.differentiable import LayerShape, Layout, evaluate, resource_torch
 
 AREA = ("lut", "ff", "bram18", "dsp")
 NAMES = (*AREA, "latency_us")

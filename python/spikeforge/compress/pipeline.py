@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from spikeforge.boards import Board
 from spikeforge.compress.baselines import METHODS, tighten
 from spikeforge.compress.fpga import AREA, CoreResources
 from spikeforge.compress.problem import SynapseMemory, meets
@@ -22,13 +23,12 @@ from spikeforge.compress.schedule import CompressResult, ScheduleConfig
 from spikeforge.compress.snn import compressible, set_weight_bits
 from spikeforge.data.datasets import load_dataset
 from spikeforge.errors import SpikeforgeError
+from spikeforge.estimate.activity import measured
+from spikeforge.estimate.latency import cycles_per_sample
+from spikeforge.estimate.resources import estimate as estimate_core
 from spikeforge.export.hardware import choose_membrane_bits, to_hardware_model
 from spikeforge.hw import golden
 from spikeforge.hw.model import HardwareModel
-from spikeforge.resources.activity import measured
-from spikeforge.resources.boards import Board
-from spikeforge.resources.latency import cycles_per_sample
-from spikeforge.resources.model import estimate as estimate_core
 from spikeforge.snn import SpikingMLP
 from spikeforge.train.loop import float_accuracy
 

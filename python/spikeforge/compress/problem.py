@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import torch
 
 from spikeforge.errors import SpikeforgeError
-from spikeforge.resources.differentiable import Layout
+from spikeforge.estimate.differentiable import Layout
 
 
 class ResourceModel(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from spikeforge.boards import get_board
 from spikeforge.compress import report as reports
 from spikeforge.compress.fpga import CoreResources
 from spikeforge.compress.pipeline import Data, board_budget, compress, export, hardware_accuracy, measure
@@ -12,8 +13,7 @@ from spikeforge.compress.problem import check_budget
 from spikeforge.compress.schedule import ScheduleConfig
 from spikeforge.compress.snn import compressible
 from spikeforge.errors import SpikeforgeError
-from spikeforge.resources.activity import measured
-from spikeforge.resources.boards import get_board
+from spikeforge.estimate.activity import measured
 from spikeforge.train.checkpoint import load_model, save_checkpoint
 
 

@@ -1,5 +1,5 @@
-"""The event-driven Verilog core (hls/rtl): generator of a design folder per model, Verilator runner, engine."""
+"""The event-driven Verilog core (hls/rtl): writer of a design folder per model, Verilator runner, engine."""
 
-from spikeforge.rtl.generator import CoreParams, LayerParams, core_params, generate_rtl, merge_params
+from spikeforge.rtl.generator import generate_rtl
 
-__all__ = ["CoreParams", "LayerParams", "core_params", "generate_rtl", "merge_params"]
+__all__ = ["generate_rtl"]

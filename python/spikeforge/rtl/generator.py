@@ -1,10 +1,9 @@
 """`generate_rtl(model, out_dir, lanes=...)`: a synthesizable design folder for one hardware model.
 
 The Verilog lives in template files under hls/rtl (parameterized modules plus a small top
-template); this module computes their parameters from the model, writes the $readmemh images of
-every layer (pointer memory, P-lane weight slots, neuron ROM) and manifest.json (SPEC 4).
-Designs of models with the same structure can share one compiled simulator: ``merge_params``
-widens memories to fit all of them, and ``write_images`` packs any fitting model into them.
+template); this module fills them in with the core's parameters (spikeforge.core), writes the
+$readmemh images of every layer (pointer memory, P-lane weight slots, neuron ROM) and
+manifest.json (SPEC 4). ``write_images`` packs any model that fits an existing (merged) core.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -21,185 +20,13 @@ import numpy as np
 
 from spikeforge._files import packaged
 from spikeforge.atomic import atomic_write, atomic_write_json, atomic_write_text
+from spikeforge.core.layout import LayerLayout
+from spikeforge.core.params import CoreParams, LayerParams, core_params, fits
 from spikeforge.errors import SpikeforgeError
 from spikeforge.hw.model import HardwareModel, file_sha256
-from spikeforge.rtl.layout import LayerLayout, layer_layout
 
 SOURCES = ("sf_fifo.v", "sf_input.v", "sf_layer.v", "sf_spike_ser.v", "sf_readout_ser.v")
 TOP = "spikeforge_core"
-LANES = (1, 2, 4, 8, 16)
-# fields of LayerParams that may grow to fit several models in one build; the rest must match
-_WIDENABLE = ("SLOTS", "CB", "AW", "BW")
-
-
-def _bits(n: int) -> int:
-    """Address bits for n entries (at least 1)."""
-    return max(1, int(n - 1).bit_length())
-
-
-@dataclass(frozen=True)
-class LayerParams:
-    """The Verilog parameters of one sf_layer instance (names as in sf_layer.v)."""
-
-    P: int
-    LP: int
-    N_IN: int
-    IA: int
-    ROWS: int
-    RB: int
-    SLOTS: int
-    SA: int
-    CB: int
-    WB: int
-    M: int
-    AW: int
-    BW: int
-    UW: int
-    LEAK: int
-    K: int
-    RESET_ZERO: int
-    FIRE: int
-    LAST: int
-    CW: int
-    FIFO_LOG: int
-    OUT_W: int
-
-    def derived(self) -> LayerParams:
-        """Recompute the widths that follow from the others (after widening)."""
-        return replace(self, SA=_bits(self.SLOTS), UW=max(self.M, self.AW, self.BW) + 2)
-
-
-@dataclass(frozen=True)
-class CoreParams:
-    """Top-level parameters: the model's interface plus every layer's sf_layer parameters."""
-
-    n_inputs: int
-    n_outputs: int
-    readout: str
-    layers: tuple[LayerParams, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "n_inputs": self.n_inputs,
-            "n_outputs": self.n_outputs,
-            "readout": self.readout,
-            "lanes": [lp.P for lp in self.layers],
-            "layers": [asdict(lp) for lp in self.layers],
-        }
-
-
-def _lanes_per_layer(lanes: int | list[int] | tuple[int, ...], n_layers: int) -> list[int]:
-    per = list(lanes) if isinstance(lanes, list | tuple) else [lanes] * n_layers
-    if len(per) != n_layers:
-        raise SpikeforgeError(f"lanes gives {len(per)} values but the model has {n_layers} layers")
-    for p in per:
-        if p not in LANES:
-            raise SpikeforgeError(f"lanes must be one of {', '.join(map(str, LANES))}, got {p}")
-    return per
-
-
-def layouts(model: HardwareModel, lanes: int | list[int] = 1) -> list[LayerLayout]:
-    """Memory layout of every layer; a hidden layer's outputs are padded to ROWS*P next-layer inputs."""
-    per = _lanes_per_layer(lanes, len(model.layers))
-    out: list[LayerLayout] = []
-    n_in = model.n_inputs
-    for layer, p in zip(model.layers, per, strict=True):
-        lay = layer_layout(layer.weight.astype(np.int64), layer.threshold, layer.bias, p, n_in)
-        out.append(lay)
-        n_in = lay.rows * p
-    return out
-
-
-def layer_params(*, prev: LayerParams | None, n_inputs: int, p: int, rows: int, slots: int, max_slot_count: int,
-                 wb: int, m: int, l1: int | float, bw: int, leak_shift: int | None, reset: str, last: bool,
-                 readout: str) -> LayerParams:
-    """The sf_layer parameters of one layer, as the generator builds them (and the differentiable resource
-    model estimates them). ``prev``: the previous layer's parameters (None for the first layer, whose inputs
-    are the model's ``n_inputs``); ``slots``: total weight slots; ``max_slot_count``: most slots of one input;
-    ``l1``: largest L1 norm of one neuron's integer weights (the estimate passes its expected value, a
-    float >= 1); ``bw``: bias width."""
-    n_in, ia = (n_inputs, _bits(n_inputs)) if prev is None else (prev.ROWS * prev.P, prev.RB + prev.LP)
-    fire = not (last and readout == "membrane")
-    rb = _bits(rows)
-    return LayerParams(
-        P=p,
-        LP=p.bit_length() - 1,
-        N_IN=n_in,
-        IA=ia,
-        ROWS=rows,
-        RB=rb,
-        SLOTS=max(1, slots),
-        SA=0,
-        CB=max(1, int(max_slot_count).bit_length()),
-        WB=wb,
-        M=m,
-        AW=max(int(l1).bit_length() + 1, wb + 1),
-        BW=bw,
-        UW=0,
-        LEAK=int(leak_shift is not None),
-        K=leak_shift or 0,
-        RESET_ZERO=int(reset == "zero"),
-        FIRE=int(fire),
-        LAST=int(last),
-        CW=32 if (last and fire) else 2,
-        FIFO_LOG=min(4, _bits(rows + 1)) if last else min(9, max(2, _bits(rows + 2))),
-        OUT_W=(rb + 32 * p) if last else (2 + rb + p),
-    ).derived()
-
-
-def core_params(model: HardwareModel, lanes: int | list[int] = 1) -> tuple[CoreParams, list[LayerLayout]]:
-    """Parameters of the smallest core that holds ``model`` with ``lanes`` per layer, and its layouts."""
-    lays = layouts(model, lanes)
-    params: list[LayerParams] = []
-    for index, (layer, lay) in enumerate(zip(model.layers, lays, strict=True)):
-        params.append(layer_params(
-            prev=params[-1] if params else None,
-            n_inputs=model.n_inputs,
-            p=lay.lanes,
-            rows=lay.rows,
-            slots=int(lay.slot_count.sum()),
-            max_slot_count=int(lay.slot_count.max(initial=0)),
-            wb=layer.weight_bits,
-            m=layer.membrane_bits,
-            l1=int(np.abs(lay.weight).sum(axis=1).max()),
-            bw=max(2, int(np.abs(lay.bias).max(initial=0)).bit_length() + 1),
-            leak_shift=layer.leak_shift,
-            reset=layer.reset,
-            last=index == len(model.layers) - 1,
-            readout=model.readout,
-        ))
-    return CoreParams(model.n_inputs, model.n_outputs, model.readout, tuple(params)), lays
-
-
-def _structure(params: CoreParams) -> tuple:
-    """What must be equal for two models to share a core: everything but the widenable sizes."""
-    derived = _WIDENABLE + ("SA", "UW")
-    layers = tuple(tuple((k, v) for k, v in asdict(lp).items() if k not in derived) for lp in params.layers)
-    return params.n_inputs, params.n_outputs, params.readout, layers
-
-
-def merge_params(params: list[CoreParams]) -> CoreParams:
-    """One core that fits every model of ``params`` (same structure): memories and widths widened."""
-    first = params[0]
-    if any(_structure(cp) != _structure(first) for cp in params):
-        raise SpikeforgeError(
-            "the models differ in structure (sizes, bits, leak, reset, readout, lanes); they cannot share a core"
-        )
-    layers = [
-        replace(lp, **{k: max(getattr(cp.layers[i], k) for cp in params) for k in _WIDENABLE}).derived()
-        for i, lp in enumerate(first.layers)
-    ]
-    return replace(first, layers=tuple(layers))
-
-
-def _fits(need: CoreParams, have: CoreParams) -> bool:
-    return _structure(need) == _structure(have) and all(
-        getattr(a, k) <= getattr(b, k)
-        for a, b in zip(need.layers, have.layers, strict=True)
-        for k in _WIDENABLE
-    )
-
-
 def _hex_lines(values: list[int], bits: int) -> str:
     digits = max(1, -(-bits // 4))
     return "".join(f"{v:0{digits}x}\n" for v in values)
@@ -241,7 +68,7 @@ def image_texts(lays: list[LayerLayout], params: CoreParams) -> dict[str, str]:
 def write_images(model: HardwareModel, out_dir: str | os.PathLike, params: CoreParams) -> None:
     """Write the model's memory images for an existing core ``params`` (which must fit the model)."""
     need, lays = core_params(model, [lp.P for lp in params.layers])
-    if not _fits(need, params):
+    if not fits(need, params):
         raise SpikeforgeError(
             "the model does not fit the given core parameters (different structure or larger memories)"
         )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from spikeforge.boards import Board
+from spikeforge.estimate.activity import Activity
+from spikeforge.estimate.latency import cycles_per_sample
+from spikeforge.estimate.resources import estimate
 from spikeforge.hw.model import HardwareModel
-from spikeforge.resources.activity import Activity
-from spikeforge.resources.boards import Board
-from spikeforge.resources.latency import cycles_per_sample
-from spikeforge.resources.model import estimate
-from spikeforge.resources.yosys import SynthResult
+from spikeforge.synth.yosys import SynthResult
 
 RESOURCES = ("lut", "ff", "bram18", "dsp")
 

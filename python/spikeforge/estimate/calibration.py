@@ -16,7 +16,7 @@ FILE = "calibration.json"
 
 
 def constants_path() -> Path:
-    return Path(str(importlib_resources.files("spikeforge.resources").joinpath(FILE)))
+    return Path(str(importlib_resources.files("spikeforge.estimate").joinpath(FILE)))
 
 
 @cache

@@ -5,7 +5,7 @@ Memories are mapped exactly as Yosys maps them (memories.py), so BRAM18 is a cou
 are ``sum_k c[k] * feature_k`` over named features of the layer's datapath (adder/compare widths per lane,
 accumulator words and their P-way sum, pointer/iterator control, output FIFO and serializer, memory read registers and LUT RAM), with the
 constants ``c`` fitted against Yosys synthesis (calibration.json, `spikeforge calibrate`).
-The layer parameters are the RTL generator's own (spikeforge.rtl.generator.core_params).
+The layer parameters are the core's own (spikeforge.core.params.core_params), as the writers build them.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from spikeforge.core.params import CoreParams, LayerParams, core_params
+from spikeforge.estimate.calibration import load_constants
+from spikeforge.estimate.memories import MemoryMap, map_memory
 from spikeforge.hw.model import HardwareModel
-from spikeforge.resources.calibration import load_constants
-from spikeforge.resources.memories import MemoryMap, map_memory
-from spikeforge.rtl.generator import CoreParams, LayerParams, core_params
 
 INPUT_FIFO_DEPTH = 4  # sf_input's FIFO (LOG = 2)
 

@@ -78,8 +78,8 @@ def synthesize_sweep(configs: list[SweepConfig], work_dir: str | Path, *, jobs: 
     """Generate and synthesize every configuration (``jobs`` Yosys processes at a time); returns SynthResults."""
     from tqdm import tqdm
 
-    from spikeforge.resources.yosys import synthesize
     from spikeforge.rtl.generator import generate_rtl
+    from spikeforge.synth.yosys import synthesize
 
     work = Path(work_dir)
 

@@ -52,7 +52,7 @@ class SynthResult:
 
 @cache
 def _cell_table() -> tuple[dict[str, dict[str, int]], frozenset[str]]:
-    raw = json.loads(importlib_resources.files("spikeforge.resources").joinpath("cells.json").read_text())
+    raw = json.loads(importlib_resources.files("spikeforge.synth").joinpath("cells.json").read_text())
     return raw["count"], frozenset(raw["ignore"])
 
 

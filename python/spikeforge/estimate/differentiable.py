@@ -1,7 +1,7 @@
 """The resource and latency models as torch functions of per-layer weight density and bit-width, for the
 compressor's budget constraints (issue 6).
 
-    from spikeforge.resources.differentiable import LayerShape, resource_torch
+    from spikeforge.estimate.differentiable import LayerShape, resource_torch
     out = resource_torch([LayerShape(784, 256), LayerShape(256, 10)], density, bits, lanes=2)
     out["lut"], out["ff"], out["bram18"], out["dsp"], out["cycles"]   # 0-d tensors
 
@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from spikeforge.resources.calibration import load_constants
-from spikeforge.resources.latency import event_cycles, update_cycles
-from spikeforge.resources.model import estimate_params
-from spikeforge.rtl.generator import CoreParams, LayerParams, layer_params
+from spikeforge.core.params import CoreParams, LayerParams, layer_params
+from spikeforge.estimate.calibration import load_constants
+from spikeforge.estimate.latency import event_cycles, update_cycles
+from spikeforge.estimate.resources import estimate_params
 
 if TYPE_CHECKING:
     import torch

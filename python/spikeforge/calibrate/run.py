@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from spikeforge.atomic import atomic_write, atomic_write_json, atomic_write_text
-from spikeforge.resources import fit, sweep
-from spikeforge.resources.calibration import load_constants, save_constants
+from spikeforge.calibrate import fit, sweep
+from spikeforge.estimate.calibration import load_constants, save_constants
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from spikeforge.resources.model import design_features, estimate_params
-from spikeforge.resources.sweep import SweepConfig
-from spikeforge.resources.yosys import SynthResult
-from spikeforge.rtl.generator import core_params
+from spikeforge.calibrate.sweep import SweepConfig
+from spikeforge.core.params import core_params
+from spikeforge.estimate.resources import design_features, estimate_params
+from spikeforge.synth.yosys import SynthResult
 
 FITTED = ("lut", "ff")
 # features whose count is exact, not fitted: every LUT-RAM primitive the mapping predicts is 4 LUTs as counted
@@ -97,8 +97,8 @@ def fit_latency(cases: list, measured: dict[str, float], base: dict[str, Any]) -
     stay as the RTL fixes them."""
     from scipy.optimize import least_squares
 
-    from spikeforge.resources.activity import measured as measured_activity
-    from spikeforge.resources.latency import cycles_per_sample
+    from spikeforge.estimate.activity import measured as measured_activity
+    from spikeforge.estimate.latency import cycles_per_sample
 
     fitting = [(c, c.model(), measured_activity(c.model(), c.spikes())) for c in cases if not c.holdout]
     start = np.array([base["latency"][k] for k in LATENCY_FITTED], dtype=float)
@@ -115,8 +115,8 @@ def fit_latency(cases: list, measured: dict[str, float], base: dict[str, Any]) -
 
 def compare_latency(cases: list, measured: dict[str, float], constants: dict[str, Any]) -> list[dict[str, Any]]:
     """Model vs RTL cycles per sample for every latency case."""
-    from spikeforge.resources.activity import measured as measured_activity
-    from spikeforge.resources.latency import cycles_per_sample
+    from spikeforge.estimate.activity import measured as measured_activity
+    from spikeforge.estimate.latency import cycles_per_sample
 
     rows = []
     for c in cases:

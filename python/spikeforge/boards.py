@@ -73,7 +73,7 @@ def _validate(key: str, entry: Any, sources: dict[str, str], limits: dict[str, f
 @cache
 def catalog() -> dict[str, Board]:
     """All boards of the packaged catalog, validated, by key (e.g. "pynq-z2")."""
-    raw = json.loads(importlib_resources.files("spikeforge.resources").joinpath("boards.json").read_text())
+    raw = json.loads(importlib_resources.files("spikeforge").joinpath("boards.json").read_text())
     return {key: _validate(key, entry, raw["sources"], raw["default_limits"]) for key, entry in raw["boards"].items()}
 
 

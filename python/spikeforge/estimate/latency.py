@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from spikeforge.estimate.activity import Activity
+from spikeforge.estimate.calibration import load_constants
 from spikeforge.hw.model import DenseLayer, HardwareModel
-from spikeforge.resources.activity import Activity
-from spikeforge.resources.calibration import load_constants
 
 
 @dataclass(frozen=True)

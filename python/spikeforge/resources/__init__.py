@@ -1,1 +1,0 @@
-"""FPGA resource and latency models of the RTL core, the board catalog, and their calibration against Yosys."""
