@@ -18,11 +18,11 @@ import time
 from dataclasses import replace
 
 from spikeforge.boards import get_board
-from spikeforge.commands.common import format_table
 from spikeforge.compress.minimax import MinimaxConfig
 from spikeforge.compress.pipeline import Data, board_budget, compress, export, hardware_accuracy, measure
 from spikeforge.compress.schedule import ScheduleConfig
 from spikeforge.errors import SpikeforgeError
+from spikeforge.report import format_table
 from spikeforge.train.checkpoint import load_model
 
 

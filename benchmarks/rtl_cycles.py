@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from spikeforge.commands.common import format_table
 from spikeforge.data.encoders import rate_encode
 from spikeforge.hw import golden
 from spikeforge.hw.events import encode_spikes
 from spikeforge.hw.model import HardwareModel
 from spikeforge.hw.random_model import random_model
+from spikeforge.report import format_table
 from spikeforge.rtl.generator import generate_rtl
 from spikeforge.rtl.runner import SimCase, build, run
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
-from spikeforge.commands.common import format_table  # noqa: E402
+from spikeforge.report import format_table  # noqa: E402
 from spikeforge.train.config import TrainConfig  # noqa: E402
 from spikeforge.train.run import run_training  # noqa: E402
 

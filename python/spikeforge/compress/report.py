@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from spikeforge.atomic import atomic_write, atomic_write_json, atomic_write_text
 from spikeforge.compress.pipeline import Outcome
+from spikeforge.report import Figure, new_figure, write_report
 
 
 def build(outcome: Outcome, dense: dict[str, Any], budget: dict[str, float], context: dict[str, Any]) -> dict[str, Any]:
@@ -51,16 +51,11 @@ def build(outcome: Outcome, dense: dict[str, Any], budget: dict[str, float], con
     }
 
 
-def plot(report: dict[str, Any], out_dir: Path) -> dict[str, str]:
+def figures(report: dict[str, Any]) -> dict[str, tuple[str, Figure]]:
     """Three PNGs: resources and duals over iterations, per-layer density and bits, accuracy vs resources."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    files = {}
+    figs = {}
     curves, budget = report["curves"], report["budget"]
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
+    fig, (ax1, ax2) = new_figure(2, 1, size=(7, 6), sharex=True)
     for name, limit in budget.items():
         values = [e[name] / limit for e in curves["estimate"]]
         ax1.plot(values, label=name)
@@ -79,10 +74,9 @@ def plot(report: dict[str, Any], out_dir: Path) -> dict[str, str]:
     ax2.set_xlabel("minibatch")
     ax2.set_ylabel("dual")
     ax2.legend(fontsize=7)
-    fig.tight_layout()
-    files["iterations"] = _save(fig, out_dir / "iterations.png")
+    figs["iterations"] = ("iterations.png", fig)
 
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = new_figure()
     layers = report["layers"]
     idx = np.arange(len(layers))
     ax.bar(idx - 0.2, [la["density"] for la in layers], 0.4, label="density")
@@ -93,10 +87,9 @@ def plot(report: dict[str, Any], out_dir: Path) -> dict[str, str]:
     twin.set_ylabel("weight bits")
     ax.set_xticks(idx)
     fig.legend(loc="upper right", fontsize=7)
-    fig.tight_layout()
-    files["layers"] = _save(fig, out_dir / "layers.png")
+    figs["layers"] = ("layers.png", fig)
 
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = new_figure()
     first = next(iter(budget))
     pts = [(n["estimate"][first], n["val_accuracy"]) for n in report["nodes"]]
     ax.plot([p[0] for p in pts], [100 * p[1] for p in pts], "o-", label=f"{report['method']} nodes (val, float)")
@@ -108,17 +101,8 @@ def plot(report: dict[str, Any], out_dir: Path) -> dict[str, str]:
     ax.set_xlabel(first)
     ax.set_ylabel("accuracy %")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    files["accuracy"] = _save(fig, out_dir / "accuracy_vs_resources.png")
-    return files
-
-
-def _save(fig: Any, path: Path) -> str:
-    import matplotlib.pyplot as plt
-
-    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
-    plt.close(fig)
-    return path.name
+    figs["accuracy"] = ("accuracy_vs_resources.png", fig)
+    return figs
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -157,7 +141,6 @@ def markdown(report: dict[str, Any]) -> str:
 
 def write(report: dict[str, Any], out_dir: Path) -> dict[str, str]:
     """report.json, report.md and the PNGs into ``out_dir``."""
-    report["plots"] = plot(report, out_dir)
-    atomic_write_json(out_dir / "report.json", report)
-    atomic_write_text(out_dir / "report.md", markdown(report))
-    return {"report": "report.json", "markdown": "report.md", **report["plots"]}
+    figs = figures(report)
+    report["plots"] = {key: file for key, (file, _) in figs.items()}
+    return write_report(out_dir, report, markdown(report), figs)

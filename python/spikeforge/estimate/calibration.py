@@ -1,5 +1,6 @@
-"""The fitted constants of the resource and latency models: one data file, calibration.json, refitted by
-`spikeforge calibrate`. Each resource model is ``sum_k constants[resource][k] * feature_k`` over named features."""
+"""The fitted constants of the resource and latency models: the packaged calibration.json, or a file that
+`spikeforge calibrate` wrote. Each resource model is ``sum_k constants[resource][k] * feature_k`` over named
+features."""
 
 from __future__ import annotations
 
@@ -15,14 +16,16 @@ from spikeforge.errors import SpikeforgeError
 FILE = "calibration.json"
 
 
-def constants_path() -> Path:
+def packaged_constants() -> Path:
+    """The constants shipped with the package (read-only: calibration writes its own file)."""
     return Path(str(importlib_resources.files("spikeforge.estimate").joinpath(FILE)))
 
 
 @cache
-def load_constants() -> dict[str, Any]:
-    """The constants dict (keys: lut, ff per feature; latency per term; fit metadata)."""
-    path = constants_path()
+def load_constants(path: Path | None = None) -> dict[str, Any]:
+    """The constants dict (keys: lut, ff per feature; latency per term; fit metadata) of ``path``,
+    by default the packaged file."""
+    path = Path(path) if path is not None else packaged_constants()
     try:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
@@ -33,9 +36,8 @@ def load_constants() -> dict[str, Any]:
     return data
 
 
-def save_constants(data: dict[str, Any], path: Path | None = None) -> Path:
-    """Write the constants atomically (temp file + rename) and drop the cached copy."""
-    path = path or constants_path()
+def save_constants(data: dict[str, Any], path: Path) -> Path:
+    """Write the constants atomically (temp file + rename) and drop the cached copies."""
     atomic_write_text(path, json.dumps(data, indent=1) + "\n")
     load_constants.cache_clear()
     return path

@@ -9,18 +9,20 @@ from spikeforge.estimate.activity import Activity
 from spikeforge.estimate.latency import cycles_per_sample
 from spikeforge.estimate.resources import estimate
 from spikeforge.hw.model import HardwareModel
+from spikeforge.report import format_table
 from spikeforge.synth.yosys import SynthResult
 
 RESOURCES = ("lut", "ff", "bram18", "dsp")
 
 
 def build_report(model: HardwareModel, board: Board, activity: Activity, *, lanes: int = 1,
-                 clock_mhz: float | None = None, synth: SynthResult | None = None) -> dict[str, Any]:
+                 clock_mhz: float | None = None, synth: SynthResult | None = None,
+                 constants: dict[str, Any] | None = None) -> dict[str, Any]:
     """{"total": {lut, ff, bram18, dsp, cycles, latency_us, fps, percent, fits}, "layers": [...], "board": {...},
     "activity": {...}} plus "synth" (Yosys' counts) when given."""
     clock = clock_mhz or board.default_clock_mhz
-    res = estimate(model, lanes)
-    lat = cycles_per_sample(model, activity, lanes, clock)
+    res = estimate(model, lanes, constants)
+    lat = cycles_per_sample(model, activity, lanes, clock, constants)
     rates = activity.mean_rates()
     layers = []
     for layer, busy, rate in zip(res.layers, lat.layer_cycles, rates, strict=True):
@@ -48,8 +50,6 @@ def build_report(model: HardwareModel, board: Board, activity: Activity, *, lane
 
 def format_report(report: dict[str, Any]) -> str:
     """The human table: one row per layer plus the total, % of the board, then latency (and Yosys if run)."""
-    from spikeforge.commands.common import format_table
-
     board, total = report["board"], report["total"]
     rows = [{"layer": e["layer"], "P": e["lanes"], **{r: e[r] for r in RESOURCES}, "busy cycles": e["busy_cycles"],
              "input rate": e["input_rate"]} for e in report["layers"]]

@@ -19,12 +19,12 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
 
+from spikeforge._files import cache_dir as user_cache_dir
 from spikeforge.atomic import atomic_write_json
 from spikeforge.errors import SpikeforgeError
 
 UNITS = ("lut", "ff", "bram18", "dsp", "lutram", "srl", "carry", "muxf", "latch", "uram")
 SCRIPT_VERSION = 1
-DEFAULT_CACHE = Path("build") / "yosys_cache"
 
 
 @dataclass(frozen=True)
@@ -108,13 +108,18 @@ def _design_key(design: Path, family: str) -> tuple[str, str, str]:
     return top, script, digest.hexdigest()[:32]
 
 
-def synthesize(design_dir: str | os.PathLike, *, family: str = "xc7", cache_dir: str | os.PathLike | None = DEFAULT_CACHE,
+def synthesize(design_dir: str | os.PathLike, *, family: str = "xc7", cache_dir: str | os.PathLike | None = "user",
                timeout: float = 3600.0) -> SynthResult:
-    """Synthesize the generated core in ``design_dir`` (its manifest.json names top and sources)."""
+    """Synthesize the generated core in ``design_dir`` (its manifest.json names top and sources).
+
+    Results are cached by content in ``cache_dir``: "user" (the user cache directory), a folder, or None.
+    """
     import time
 
     design = Path(design_dir).resolve()
     top, script, key = _design_key(design, family)
+    if cache_dir == "user":
+        cache_dir = user_cache_dir("yosys")
     cached = Path(cache_dir) / f"{key}.json" if cache_dir is not None else None
     if cached is not None and cached.is_file():
         return SynthResult(**json.loads(cached.read_text()))

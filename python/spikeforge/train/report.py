@@ -5,27 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from spikeforge.atomic import atomic_write, atomic_write_json, atomic_write_text
+from spikeforge.report import Figure, new_figure, write_report
 
 
-def plot_learning_curve(history: list[dict[str, float]], path: Path) -> None:
+def plot_learning_curve(history: list[dict[str, float]]) -> Figure:
     """Training loss and train/validation accuracy per epoch."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     epochs = [h["epoch"] for h in history]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.5))
+    fig, (ax_loss, ax_acc) = new_figure(1, 2, size=(9, 3.5))
     ax_loss.plot(epochs, [h["train_loss"] for h in history], marker=".")
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="training loss")
     ax_acc.plot(epochs, [h["train_accuracy"] for h in history], marker=".", label="train (float)")
     ax_acc.plot(epochs, [h["val_accuracy"] for h in history], marker=".", label="validation (float)")
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
     ax_acc.legend()
-    fig.tight_layout()
-    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
-    plt.close(fig)
+    return fig
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -58,15 +51,9 @@ def markdown(report: dict[str, Any]) -> str:
 
 def write_reports(report: dict[str, Any], output_dir: Path) -> dict[str, str]:
     """Write report.json, report.md and learning_curve.png; returns their paths."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "report_json": output_dir / "report.json",
-        "report_md": output_dir / "report.md",
-        "learning_curve": output_dir / "learning_curve.png",
-    }
-    plot_learning_curve(report["history"], paths["learning_curve"])
-    files = {k: str(v) for k, v in paths.items()}
+    names = {"report_json": "report.json", "report_md": "report.md", "learning_curve": "learning_curve.png"}
+    files = {k: str(output_dir / v) for k, v in names.items()}
     full = {**report, "files": {**report["files"], **files}}
-    atomic_write_json(paths["report_json"], full)
-    atomic_write_text(paths["report_md"], markdown(full))
+    write_report(output_dir, full, markdown(full),
+                 {"learning_curve": (names["learning_curve"], plot_learning_curve(report["history"]))})
     return files
