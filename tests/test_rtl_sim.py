@@ -3,8 +3,10 @@
 Hundreds of random models: every shape (layer sizes, bits, leak, reset, readout, lanes P) is
 compiled once, with memories widened to fit all models of that shape (merge_params); each model
 of the shape is then a case of one simulator run (reset reloads its $readmemh images). Cases
-mix random stalls on both streams, back-to-back samples, out-of-range input addresses and a
-reset in the middle of a sample.
+mix random stalls on both streams, back-to-back samples, out-of-range input addresses, a reset
+in the middle of a sample and every framing of SPEC 3: v1 (TLAST on every sample, no E), one
+sample per packet with E, a whole batch in one packet, and packets of several samples. The
+runner checks that output TLAST follows exactly the samples whose input closed a packet.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pytest
 
 from spikeforge.core.params import core_params, merge_params
 from spikeforge.hw import golden
-from spikeforge.hw.events import Stream, encode_spikes
+from spikeforge.hw.events import END_OF_SAMPLE, MARKER, Stream, encode_spikes
 from spikeforge.hw.model import HardwareModel, signed_range
 from spikeforge.hw.random_model import random_model
 from spikeforge.rtl.generator import generate_rtl, write_images
@@ -78,11 +80,27 @@ def _model(shape: dict, seed: int) -> HardwareModel:
     return model
 
 
-def _stream(model: HardwareModel, rng: np.random.Generator) -> tuple[np.ndarray, Stream]:
+FRAMINGS = ("v1", "sample", "batch", "packets")
+
+
+def _framed(spikes: np.ndarray, framing: str, rng: np.random.Generator) -> Stream:
+    """The stream of ``spikes`` in one of FRAMINGS (see the module docstring)."""
+    stream = encode_spikes(spikes, framing="batch" if framing in ("batch", "packets") else "sample")
+    words, last = stream.words.copy(), stream.last.copy()
+    if framing == "v1":
+        words[(words & MARKER) != 0] &= ~END_OF_SAMPLE
+    elif framing == "packets":  # random packet boundaries at sample ends
+        ends = np.flatnonzero(words & END_OF_SAMPLE)
+        last[ends] = rng.random(ends.size) < 0.5
+        last[ends[-1]] = True
+    return Stream(words, last)
+
+
+def _stream(model: HardwareModel, rng: np.random.Generator, framing: str) -> tuple[np.ndarray, Stream]:
     """Random spike trains and their stream, with out-of-range addresses sprinkled in."""
-    batch, steps = int(rng.integers(1, 4)), int(rng.integers(1, 7))
-    spikes = rng.random((batch, steps, model.n_inputs)) < rng.choice([0.1, 0.4, 0.9])
-    stream = encode_spikes(spikes)
+    batch, steps = int(rng.integers(1, 6)), int(rng.integers(1, 7))
+    spikes = rng.random((batch, steps, model.n_inputs)) < rng.choice([0.0, 0.1, 0.4, 0.9])
+    stream = _framed(spikes, framing, rng)
     words, last = list(stream.words), list(stream.last)
     for _ in range(int(rng.integers(0, 4))):
         pos = int(rng.integers(0, len(words)))  # before any word: never after the final TLAST
@@ -108,7 +126,7 @@ def test_random_models_match_golden(shape_seed: int, tmp_path) -> None:
     for i, model in enumerate(models):
         image_dir = tmp_path / f"model{i}"
         write_images(model, image_dir, params)
-        spikes, stream = _stream(model, rng)
+        spikes, stream = _stream(model, rng, FRAMINGS[(i + i // 4) % len(FRAMINGS)])
         stall = [0.0, 0.3, 0.8][i % 3], [0.0, 0.5, 0.9][(i // 3) % 3]
         reset_after = int(rng.integers(1, 3 * len(stream.words) + 2)) if i % 4 == 3 else None
         cases.append(

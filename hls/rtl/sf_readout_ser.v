@@ -1,6 +1,7 @@
 // sf_readout_ser: the last layer's FIFO entries {row, P readout words} -> AXI4-Stream master,
-// one 32-bit word per cycle in neuron order, lanes past N_OUT skipped, TLAST on neuron N_OUT-1.
-// TVALID/TDATA/TLAST come from registers, never from TREADY.
+// one 32-bit word per cycle in neuron order, lanes past N_OUT skipped. Neuron N_OUT-1 ends a
+// sample: it pops sf_input's packet FIFO and carries TLAST when the sample's input closed its
+// packet. TVALID/TDATA/TLAST come from registers, never from TREADY.
 module sf_readout_ser #(
     parameter integer P = 1,
     parameter integer LP = 0,
@@ -15,7 +16,9 @@ module sf_readout_ser #(
     output wire [31:0]        m_tdata,
     output wire               m_tvalid,
     input  wire               m_tready,
-    output wire               m_tlast
+    output wire               m_tlast,
+    input  wire               pkt_last,
+    output wire               pkt_pop
 );
     localparam integer KB = (LP == 0) ? 1 : LP;
     reg              cur_valid;
@@ -45,5 +48,6 @@ module sf_readout_ser #(
     end
     assign m_tvalid = cur_valid;
     assign m_tdata  = cur_words[k*32 +: 32];
-    assign m_tlast  = is_last;
+    assign m_tlast  = is_last && pkt_last;
+    assign pkt_pop  = fire && is_last;
 endmodule

@@ -17,11 +17,12 @@ module ${top} (
 
     wire ev0_valid, ev0_ready, ev0_marker, ev0_last;
     wire [${ia0}-1:0] ev0_addr;
+    wire pkt_last, pkt_pop;
     sf_input #(.N_INPUTS(${n_inputs}), .IA(${ia0})) u_input (
         .clk(ap_clk), .rst(rst),
         .s_tdata(s_axis_tdata), .s_tvalid(s_axis_tvalid), .s_tready(s_axis_tready), .s_tlast(s_axis_tlast),
         .out_valid(ev0_valid), .out_ready(ev0_ready), .out_marker(ev0_marker), .out_last(ev0_last),
-        .out_addr(ev0_addr)
+        .out_addr(ev0_addr), .pkt_last(pkt_last), .pkt_pop(pkt_pop)
     );
 ${layers}
 endmodule

@@ -20,7 +20,7 @@ import numpy as np
 
 from spikeforge._files import cache_dir
 from spikeforge.errors import SpikeforgeError
-from spikeforge.hw.events import Stream, decode_readout
+from spikeforge.hw.events import Stream, decode_readout, packet_ends
 
 TB_MODULE = "spikeforge.sim.sf_tb"
 
@@ -191,7 +191,8 @@ def run(
                 f"the RTL core emitted {res['extra_words']} readout words too many for {case.image_dir}"
             )
         stream = Stream(np.array(res["words"], dtype=np.uint32), np.array(res["last"], dtype=bool))
-        readout = decode_readout(stream, case.n_out)
+        sent = Stream(np.array(case.words, dtype=np.uint32), np.array(case.last, dtype=bool))
+        readout = decode_readout(stream, case.n_out, packet_ends(sent))  # output TLAST where input's was
         results.append(
             SimResult(readout=readout, start_cycle=res["start_cycle"] or 0, end_cycles=res["end_cycles"])
         )
