@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from spikeforge.engines import EngineResult
+from spikeforge.hw.engine import EngineResult
 from spikeforge.hw.events import encode_spikes
 from spikeforge.hw.golden import check_spike_trains
 from spikeforge.hw.model import HardwareModel, file_sha256
