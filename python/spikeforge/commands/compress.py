@@ -25,10 +25,12 @@ import click
 def compress(checkpoint: Path, board: str, bram: float | None, lut: float | None, latency_us: float | None, method: str,
              finetune_epochs: int, max_compress_epochs: int, y_init: float, seed: int, output: Path, quiet: bool) -> None:
     """Compress a trained CHECKPOINT (sparsity + bit-widths) until it fits the budgets, then finetune."""
+    from spikeforge.commands.common import check_output_dir
     from spikeforge.compress.minimax import MinimaxConfig
     from spikeforge.compress.run import run_compress
     from spikeforge.compress.schedule import ScheduleConfig
 
+    check_output_dir(output)
     cfg = ScheduleConfig(finetune_epochs=finetune_epochs, max_compress_epochs=max_compress_epochs, seed=seed,
                          minimax=MinimaxConfig(y_init=y_init))
     report = run_compress(checkpoint, board, {"bram18": bram, "lut": lut, "latency_us": latency_us}, output, cfg,

@@ -12,8 +12,10 @@ import click
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def demo(output_dir: Path, quiet: bool) -> None:
     """Run every stage of the flow that exists on the default data and write the results to OUTPUT."""
+    from spikeforge.commands.common import check_output_dir
     from spikeforge.flow import FlowConfig, run_flow
 
+    check_output_dir(output_dir)
     state = run_flow(FlowConfig(output_dir=output_dir, quiet=quiet), echo=click.echo)
     width = max(map(len, state.report))
     for stage, facts in state.report.items():

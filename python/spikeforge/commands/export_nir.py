@@ -15,9 +15,11 @@ import click
               help="tau is chosen so that 1 - dt/tau (euler) or exp(-dt/tau) (exact) equals 1 - 2^-k.")
 def export_nir(checkpoint: Path, output_file: Path, dt: float, discretization: str) -> None:
     """Export CHECKPOINT (a checkpoint.pt or its directory) to NIR with the weights the hardware uses."""
+    from spikeforge.commands.common import check_output_file
     from spikeforge.nir_io import Timing, export_graph, write_graph
     from spikeforge.train.checkpoint import load_model
 
+    check_output_file(output_file)
     model, _ = load_model(checkpoint)
     graph, warnings = export_graph(model, Timing(dt=dt, discretization=discretization))
     write_graph(graph, output_file)

@@ -27,7 +27,7 @@ def generate() -> None:
 @generate.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option(
-    "-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Design folder to write."
+    "-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path), help="Design folder to write."
 )
 @click.option(
     "--lanes",
@@ -37,9 +37,11 @@ def generate() -> None:
 )
 def rtl(model: Path, out_dir: Path, lanes: str) -> None:
     """Write the event-driven Verilog core of MODEL: sources, $readmemh images, manifest.json (SPEC 4)."""
+    from spikeforge.commands.common import check_output_dir
     from spikeforge.hw.model import HardwareModel, file_sha256
     from spikeforge.rtl.generator import generate_rtl
 
+    check_output_dir(out_dir)
     hw = HardwareModel.load(model)
     manifest = generate_rtl(hw, out_dir, _parse_lanes(lanes), model_sha256=file_sha256(model))
     params = manifest["parameters"]

@@ -25,10 +25,12 @@ def import_nir(nir_file: Path, output_dir: Path, dt: float, discretization: str,
                dataset: str | None, timesteps: int, encoder: str) -> None:
     """Import NIR_FILE (Affine/Linear + LIF/IF, LI/I readout) as a spikeforge checkpoint, reporting the approximation."""
     from spikeforge.atomic import atomic_write_json, atomic_write_text
+    from spikeforge.commands.common import check_output_dir
     from spikeforge.hw.model import file_sha256
     from spikeforge.nir_io import Timing, import_graph, read_graph
     from spikeforge.train.checkpoint import save_checkpoint
 
+    check_output_dir(output_dir)
     timing = Timing(dt=dt, discretization=discretization, tau_convention=tau_convention)
     model, report = import_graph(read_graph(nir_file), timing, weight_bits=weight_bits, source=str(nir_file))
     output_dir.mkdir(parents=True, exist_ok=True)

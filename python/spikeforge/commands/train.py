@@ -36,10 +36,12 @@ def train(dataset: str, hidden: tuple[int, ...], timesteps: int, encoder: str, w
           reset: str, readout: str, surrogate: str, bias: bool, detach_reset: bool, integer_leak: bool, epochs: int, batch_size: int,
           lr: float, weight_decay: float, patience: int, seed: int, output_dir: Path, quiet: bool) -> None:
     """Train a spiking MLP with brevitas QAT on --dataset, export -o DIR/model.npz, report float and hardware accuracy."""
+    from spikeforge.commands.common import check_output_dir
     from spikeforge.errors import SpikeforgeError
     from spikeforge.train.config import TrainConfig
     from spikeforge.train.run import run_training
 
+    check_output_dir(output_dir)
     try:
         leak = _leak(leak_shift)
     except ValueError:
@@ -53,5 +55,4 @@ def train(dataset: str, hidden: tuple[int, ...], timesteps: int, encoder: str, w
     fa, ha = report.float_accuracy["test"], report.hardware_accuracy["test"]
     click.echo(f"{dataset}: test accuracy float {100 * fa:.2f}%, hardware {100 * ha:.2f}% "
                f"({report.training['train_seconds']:.1f} s training, membrane bits {report.membrane_bits})")
-    click.echo(f"integer-exact mode vs golden: {report.integer_exact_mismatches} mismatching test readouts")
     click.echo(f"wrote {output_dir}/checkpoint.pt, model.npz, report.json, report.md, learning_curve.png")

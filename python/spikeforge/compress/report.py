@@ -56,11 +56,13 @@ def figures(report: dict[str, Any]) -> dict[str, tuple[str, Figure]]:
     figs = {}
     curves, budget = report["curves"], report["budget"]
     fig, (ax1, ax2) = new_figure(2, 1, size=(7, 6), sharex=True)
-    for name, limit in budget.items():
-        values = [e[name] / limit for e in curves["estimate"]]
-        ax1.plot(values, label=name)
+    for name, limit in budget.items():  # scaled as in the objective: a zero budget counts in units
+        values = [e[name] / max(limit, 1.0) for e in curves["estimate"]]
+        ax1.plot(values, label=f"{name} (budget {limit:g})")
     ax1.axhline(1.0, color="k", lw=0.8, ls="--")
-    ax1.set_ylabel("estimate / budget")
+    if any(limit < 1.0 for limit in budget.values()):
+        ax1.axhline(0.0, color="k", lw=0.8, ls=":")
+    ax1.set_ylabel("estimate / max(budget, 1)")
     ax1.legend(fontsize=7)
     z = np.array(curves["z"]) if curves["z"] else np.zeros((0, 0))
     names = report["resource_names"]
@@ -139,8 +141,15 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(report: dict[str, Any], out_dir: Path) -> dict[str, str]:
-    """report.json, report.md and the PNGs into ``out_dir``."""
+def render(report: dict[str, Any]) -> tuple[str, dict[str, tuple[str, Figure]]]:
+    """The Markdown and the figures, made in memory (adds ``report["plots"]``) before anything is written."""
     figs = figures(report)
     report["plots"] = {key: file for key, (file, _) in figs.items()}
-    return write_report(out_dir, report, markdown(report), figs)
+    return markdown(report), figs
+
+
+def write(report: dict[str, Any], out_dir: Path,
+          rendered: tuple[str, dict[str, tuple[str, Figure]]] | None = None) -> dict[str, str]:
+    """report.json, report.md and the PNGs into ``out_dir``."""
+    text, figs = rendered or render(report)
+    return write_report(out_dir, report, text, figs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from spikeforge.atomic import incomplete_while_writing
 from spikeforge.boards import get_board
 from spikeforge.compress import report as reports
 from spikeforge.compress.fpga import CoreResources
@@ -33,15 +34,19 @@ def run_compress(checkpoint: Path, board_key: str, overrides: dict[str, float | 
     outcome = compress(model, data, board, budget, cfg, method=method, quiet=quiet)
     if not all(outcome.measured[k] <= v for k, v in budget.items()):
         raise SpikeforgeError("internal: the compressed model is over budget")  # compress() guarantees this
-    output.mkdir(parents=True, exist_ok=True)
     context = {"checkpoint": str(checkpoint), "board": board.key, "dataset": data.name, "seed": cfg.seed,
                "schedule": cfg.to_json(), "resource_names": list(resources.names)}
     report = reports.build(outcome, dense, budget, context)
     extra = {**outcome.hw.extra, "dataset": data.name, "timesteps": data.timesteps, "encoder": data.encoder, "seed": cfg.seed,
              "hardware_accuracy": report["hardware_accuracy"]["compressed"], "compress_budget": budget}
     hw = type(outcome.hw)(layers=outcome.hw.layers, readout=outcome.hw.readout, extra=extra)
-    hw.save(output / "model.npz")
-    save_checkpoint(output / "checkpoint.pt", outcome.model, train_config=payload.get("train_config"),
-                    meta={"compressed_from": str(checkpoint), "method": method, "budget": budget, "seed": cfg.seed})
-    report["files"] = {"model": "model.npz", "checkpoint": "checkpoint.pt", **reports.write(report, output)}
+    rendered = reports.render(report)  # plots and text first: a failure here writes nothing
+    report["files"] = {"model": "model.npz", "checkpoint": "checkpoint.pt", "report": "report.json",
+                       "markdown": "report.md", **report["plots"]}
+    with incomplete_while_writing(output, "spikeforge compress"):
+        hw.save(output / "model.npz")
+        save_checkpoint(output / "checkpoint.pt", outcome.model, train_config=payload.get("train_config"),
+                        meta={"compressed_from": str(checkpoint), "method": method, "budget": budget,
+                              "seed": cfg.seed})
+        reports.write(report, output, rendered)
     return report
