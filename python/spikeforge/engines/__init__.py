@@ -11,6 +11,7 @@ from spikeforge.hw.engine import Engine
 ENGINES: dict[str, str] = {
     "golden": "spikeforge.engines.golden:golden_engine",
     "rtl": "spikeforge.rtl.engine:rtl_engine",
+    "hls": "spikeforge.hls4ml_ext.engine:hls_engine",
 }
 
 

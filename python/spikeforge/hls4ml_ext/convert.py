@@ -54,12 +54,6 @@ def lanes_per_layer(model: HardwareModel, lanes: int | Sequence[int]) -> list[in
     return [int(p) for p in per]
 
 
-def needed_slots(weight: np.ndarray, lanes: int) -> int:
-    """Slots of the fan-out lists of ``weight`` [n_out, n_in]: sum over inputs of ceil(fan-out / lanes)."""
-    fanout = np.count_nonzero(weight, axis=0)
-    return int((-(-fanout // lanes)).sum())
-
-
 def full_capacity(model: HardwareModel, lanes: int | Sequence[int]) -> list[int]:
     """Slot capacity that holds any model with the same layer sizes (every synapse present)."""
     per = lanes_per_layer(model, lanes)
@@ -89,6 +83,16 @@ def fanout_lists(weight: np.ndarray, lanes: int, capacity: int | None = None) ->
     return FanoutLists(ptr=ptr, neuron=neuron, weight=values, lanes=lanes)
 
 
+def dense_view(layer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A layer of any type as dense int64 weights [n_out, n_in] and per-neuron thresholds and biases
+    (a convolution's shared weights expanded to every position it reaches)."""
+    weight = layer.fanout_matrix() if hasattr(layer, "fanout_matrix") else layer.weight
+    threshold = layer.neuron_threshold() if hasattr(layer, "neuron_threshold") else layer.threshold
+    bias = layer.neuron_bias() if hasattr(layer, "neuron_bias") else layer.bias
+    return (np.asarray(weight, dtype=np.int64), np.asarray(threshold, dtype=np.int64),
+            np.asarray(bias, dtype=np.int64))
+
+
 def layer_dicts(model: HardwareModel, lanes: int | Sequence[int] = 1,
                 capacity: Sequence[int] | None = None) -> list[dict]:
     """The layer list of ``ModelGraph.from_layer_list``: the event input, then one SFEventDense per layer."""
@@ -98,7 +102,8 @@ def layer_dicts(model: HardwareModel, lanes: int | Sequence[int] = 1,
     layers: list[dict] = [{"class_name": "SFEventInput", "name": "events_in", "inputs": ["input"],
                            "input_shape": [1]}]
     for index, (layer, p) in enumerate(zip(model.layers, per, strict=True)):
-        lists = fanout_lists(layer.weight, p, None if capacity is None else capacity[index])
+        weight, threshold, bias = dense_view(layer)
+        lists = fanout_lists(weight, p, None if capacity is None else capacity[index])
         last = index == len(model.layers) - 1
         widths = layer_widths(layer.n_in, layer.n_out, lists.slots, layer.weight_bits, layer.membrane_bits)
         state_bits = layer.n_out * (widths["membrane"] + widths["count"] + p * widths["accum"])
@@ -121,8 +126,8 @@ def layer_dicts(model: HardwareModel, lanes: int | Sequence[int] = 1,
             "ptr_data": lists.ptr,
             "neuron_data": lists.neuron,
             "weight_data": lists.weight,
-            "threshold_data": layer.threshold.astype(np.int64),
-            "bias_data": layer.bias.astype(np.int64),
+            "threshold_data": threshold,
+            "bias_data": bias,
         })
     return layers
 
@@ -175,7 +180,8 @@ def sf_layers(graph) -> list:
 
 
 def graph_to_model(graph) -> HardwareModel:
-    """Read a graph of SF layers back into the hardware model it holds (fan-out lists -> dense weights)."""
+    """Read a graph of SF layers back into the hardware model it holds (fan-out lists -> dense weights;
+    a convolution comes back as the equivalent dense layer)."""
     layers = []
     readout = "count"
     for index, node in enumerate(sf_layers(graph)):
