@@ -1,10 +1,9 @@
-"""Issue 3 targets, measured: train, export and evaluate the two reference networks; print a table.
+"""Training targets, measured: train, export and evaluate the two reference networks; print a table.
 
     python benchmarks/train.py [--quick] [-o build/bench_train]
 
 Rows: digits 64-128-10 and mnist5k 784-256-10, 4-bit weights, T=8 rate code. "Hardware
-accuracy" is the exported model under the golden simulator on the test split; "mismatches" are
-test samples whose torch integer-exact readout differs from the golden simulator's (target 0).
+accuracy" is the exported model under the golden simulator on the test split.
 Timings are wall-clock on whatever machine runs this (shared machines make them noisy).
 """
 
@@ -49,7 +48,7 @@ def main() -> int:
     for target in TARGETS[:1] if args.quick else TARGETS:
         report = run_training(target.config, args.output / target.config.dataset, quiet=args.quiet)
         hw, seconds = report.hardware_accuracy["test"], report.training["train_seconds"]
-        ok = hw >= target.min_hardware_accuracy and report.integer_exact_mismatches == 0
+        ok = hw >= target.min_hardware_accuracy
         if target.max_train_seconds is not None:
             ok = ok and seconds < target.max_train_seconds
         rows.append(
@@ -62,7 +61,6 @@ def main() -> int:
                 "hw_acc": f"{100 * hw:.2f}%",
                 "target_acc": f">={100 * target.min_hardware_accuracy:.0f}%",
                 "test_n": report.dataset["sizes"]["test"],
-                "mismatches": report.integer_exact_mismatches,
                 "membrane_bits": "/".join(map(str, report.membrane_bits)),
                 "met": "yes" if ok else "NO",
             }

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from spikeforge.hw.model import DenseLayer, HardwareModel, signed_range
+from spikeforge.hw.layers import DenseLayer, signed_range
+from spikeforge.hw.model import HardwareModel
 
 
 @st.composite

@@ -9,7 +9,8 @@ from spec_reference import layers_of, reference_readout
 from spikeforge.errors import SpikeforgeError
 from spikeforge.hw import golden
 from spikeforge.hw.events import MARKER, Stream, decode_spikes, encode_spikes
-from spikeforge.hw.model import DenseLayer, HardwareModel
+from spikeforge.hw.layers import DenseLayer
+from spikeforge.hw.model import HardwareModel
 from strategies import hardware_models, spike_trains
 
 

@@ -105,10 +105,10 @@ def _cases():
         "weight out of range": (setitem("layer0.weight", np.full((4, 6), 8, np.int8)), "layer0.weight holds 8, outside the allowed range -8..7"),
         "zero threshold": (setitem("layer1.threshold", np.zeros(3, np.int32)), "layer1.threshold holds 0"),
         "threshold above membrane": (setitem("layer0.threshold", np.full(4, 2**15, np.int32)), "layer0.threshold holds 32768"),
-        "float weights": (setitem("layer0.weight", np.zeros((4, 6), np.float32)), "layer0.weight must have dtype"),
+        "float weights": (setitem("layer0.weight", np.zeros((4, 6), np.float32)), "layer0.weight must hold integers, got dtype float32"),
         "bias int64": (setitem("layer0.bias", np.zeros(4, np.int64)), "layer0.bias must have dtype int32"),
         "weight shape vs meta": (setitem("layer0.weight", np.zeros((4, 5), np.int8)), "layer0.weight has shape [4, 5] but meta says"),
-        "threshold shape": (setitem("layer0.threshold", np.ones(5, np.int32)), "layer0.threshold must have shape [4]"),
+        "threshold shape": (setitem("layer0.threshold", np.ones(5, np.int32)), "layer0.threshold has shape [5] but meta says [4]"),
         "unknown reset": (meta(lambda m: m["layers"][1].update(reset="hard")), "layer1.reset must be one of subtract, zero"),
         "layers disagree": (meta(lambda m: m["layers"][1].update(n_in=5)), "layer1.weight has shape [3, 4] but meta says"),
         "n_inputs": (meta(lambda m: m.update(n_inputs=7)), "meta.n_inputs is 7 but layer0.n_in is 6"),
@@ -116,9 +116,9 @@ def _cases():
         "leak shift": (meta(lambda m: m["layers"][0].update(leak_shift=16)), "layer0.leak_shift must be in 0..15"),
         "leak missing": (meta(lambda m: m["layers"][0].pop("leak_shift")), "meta.layers[0].leak_shift is missing"),
         "format": (meta(lambda m: m.update(format="onnx")), "meta.format must be 'spikeforge-hw'"),
-        "version": (meta(lambda m: m.update(version=2)), "meta.version must be 1"),
+        "version": (meta(lambda m: m.update(version=3)), "meta.version must be one of 1, 2, got 3"),
         "readout": (meta(lambda m: m.update(readout="rate")), "readout must be one of count, membrane"),
-        "layer type": (meta(lambda m: m["layers"][0].update(type="conv2d")), "meta.layers[0].type must be 'dense'"),
+        "layer type": (meta(lambda m: m["layers"][0].update(type="pool")), "meta.layers[0].type must be one of dense, got 'pool'"),
         "bool bits": (meta(lambda m: m["layers"][0].update(membrane_bits=True)), "layer0.membrane_bits must be an integer"),
         "meta not json": (setitem("meta", np.array("{not json")), "meta is not valid JSON"),
         "meta not string": (setitem("meta", np.zeros(3)), "meta must be a 0-d unicode string array"),
@@ -154,7 +154,7 @@ def test_not_a_zip(tmp_path, capsys):
     bad.write_text("hello, I am not a model\n")
     assert main(["info", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "not an .npz archive" in err
+    assert err.count("\n") == 1 and "not a readable .npz model archive" in err
 
 
 def test_pickled_objects_refused(tmp_path, capsys):
@@ -188,3 +188,51 @@ def test_layers_must_chain():
     a, b = random_model([6, 4]).layers[0], random_model([5, 3]).layers[0]
     with pytest.raises(ModelFormatError, match="layer1.n_in is 5 but layer0.n_out is 4"):
         HardwareModel((a, b))
+
+
+def test_loader_reads_only_the_arrays_the_contract_names(tmp_path):
+    """A small file hiding a huge compressed extra array loads without ever inflating it."""
+    import tracemalloc
+
+    arrays = random_model([6, 4, 3]).arrays()
+    path = tmp_path / "hidden.npz"
+    np.savez_compressed(path, **arrays, junk=np.zeros(50_000_000, np.int64))  # 400 MB inflated
+    assert path.stat().st_size < 2_000_000
+    tracemalloc.start()
+    HardwareModel.load(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20_000_000, peak
+
+
+def test_array_shape_is_checked_before_the_array_is_read(tmp_path):
+    arrays = random_model([6, 4]).arrays()
+    arrays["layer0.weight"] = np.zeros((4, 6_000_000), np.int8)  # the header promises 4 x 6
+    path = tmp_path / "big.npz"
+    np.savez_compressed(path, **arrays)
+    with pytest.raises(ModelFormatError, match=r"layer0.weight has shape \[4, 6000000\] but meta says \[4, 6\]"):
+        HardwareModel.load(path)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"format": "spikeforge-hw", "version": 1, "n_inputs": ' + "9" * 5000 + "}", "cannot be read"),
+])
+def test_hostile_meta_json_is_one_line(text, message, tmp_path, capsys):
+    arrays = random_model([6, 4]).arrays()
+    arrays["meta"] = np.array(text)
+    path = tmp_path / "hostile.npz"
+    np.savez(path, **arrays)
+    assert main(["info", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+
+
+def test_version_2_files_of_dense_layers_load_and_dense_files_are_written_as_version_1(tmp_path):
+    model = random_model([6, 4])
+    arrays = model.arrays()
+    _meta_edit(arrays, lambda m: m.update(version=2))
+    np.savez(tmp_path / "v2.npz", **arrays)
+    back = HardwareModel.load(tmp_path / "v2.npz")
+    assert back.meta()["version"] == 1
+    np.testing.assert_array_equal(back.layers[0].weight, model.layers[0].weight)

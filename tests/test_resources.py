@@ -13,7 +13,8 @@ from spikeforge.estimate import activity as act
 from spikeforge.estimate.latency import cycles_per_sample, slots_per_input
 from spikeforge.estimate.memories import map_memory
 from spikeforge.estimate.resources import estimate
-from spikeforge.hw.model import DenseLayer, HardwareModel
+from spikeforge.hw.layers import DenseLayer
+from spikeforge.hw.model import HardwareModel
 from spikeforge.hw.random_model import random_model
 from spikeforge.synth.yosys import count_cells
 

@@ -10,7 +10,8 @@ import pytest
 from spikeforge.cli import main
 from spikeforge.estimate.differentiable import LayerShape, Layout, expected_params, resource_torch
 from spikeforge.estimate.resources import core_params, estimate
-from spikeforge.hw.model import DenseLayer, HardwareModel
+from spikeforge.hw.layers import DenseLayer
+from spikeforge.hw.model import HardwareModel
 from spikeforge.hw.random_model import random_model
 
 

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from spikeforge.errors import SpikeforgeError
+from spikeforge.export import integer_readout
 from spikeforge.snn import SURROGATES, FloatLayer, SNNConfig, SpikingMLP
 
 
@@ -41,7 +42,7 @@ def test_float_mode_equals_integer_mode_times_scale(readout, reset, leak):
         for layer in model.layers:
             layer.bias.uniform_(-0.2, 0.2)
     x = _spikes((16, 10, 30))
-    readout_int, _ = model.integer_readout(x, None)
+    readout_int, _ = integer_readout(model, x)
     with torch.no_grad():
         readout_float = model(torch.tensor(x, dtype=torch.float32)).numpy().astype(np.float64)
     scale = 1.0 if readout == "count" else model.integer_layers()[-1].scale
@@ -121,7 +122,7 @@ def test_plain_float_leak_differs_from_the_integer_leak():
     torch.manual_seed(3)
     model = SpikingMLP(SNNConfig(sizes=[30, 20, 6], leak_shift=2, threshold=0.5, readout="membrane"))
     x = _spikes((16, 10, 30))
-    readout_int, _ = model.integer_readout(x, None)
+    readout_int, _ = integer_readout(model, x)
     with torch.no_grad():
         readout_float = model(torch.tensor(x, dtype=torch.float32)).numpy().astype(np.float64)
     assert not np.array_equal(readout_float, readout_int * model.integer_layers()[-1].scale)

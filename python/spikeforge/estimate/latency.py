@@ -21,7 +21,8 @@ import numpy as np
 
 from spikeforge.estimate.activity import Activity
 from spikeforge.estimate.calibration import load_constants
-from spikeforge.hw.model import DenseLayer, HardwareModel
+from spikeforge.hw.layers import DenseLayer
+from spikeforge.hw.model import HardwareModel
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,24 @@ from typing import Any
 import numpy as np
 
 from spikeforge.errors import SpikeforgeError
-from spikeforge.hw.model import MEMBRANE_BITS_MAX, DenseLayer, HardwareModel, signed_range, weight_dtype
+from spikeforge.hw import golden
+from spikeforge.hw.layers import MEMBRANE_BITS_MAX, DenseLayer, signed_range, weight_dtype
+from spikeforge.hw.model import HardwareModel
 from spikeforge.snn import SpikingMLP
+
+
+def integer_readout(model: SpikingMLP, spikes: np.ndarray, membrane_bits: list[int] | None = None
+                    ) -> tuple[np.ndarray, list[int]]:
+    """SPEC readouts [B, n_out] of the model's exported integers (golden simulator) and each layer's peak
+    ``|v_leak + I|``; ``membrane_bits=None`` uses the widest (32-bit) membranes, to measure the peaks."""
+    bits = membrane_bits or [MEMBRANE_BITS_MAX] * len(model.layers)
+    result = golden.run(to_hardware_model(model, bits), spikes, record=True)
+    return result.readout, list(result.peaks)
 
 
 def choose_membrane_bits(model: SpikingMLP, calibration: np.ndarray, guard_bits: int = 1) -> list[int]:
     """Per-layer m: sign bit + bits of max(peak |v_leak + I| on ``calibration``, threshold) + guard bits."""
-    _, peaks = model.integer_readout(calibration, None)
+    _, peaks = integer_readout(model, calibration)
     bits = []
     for i, (ints, peak) in enumerate(zip(model.integer_layers(), peaks, strict=True)):
         largest = max(peak, int(ints.threshold.max()), int(np.abs(ints.bias).max(initial=0)))
@@ -53,8 +64,3 @@ def to_hardware_model(model: SpikingMLP, membrane_bits: list[int], extra: dict[s
     meta = {"source": "spikeforge.export", "weight_scales": scales, **(extra or {})}
     return HardwareModel(layers=tuple(layers), readout=model.readout, extra=meta)
 
-
-def integer_readout(model: SpikingMLP, hw: HardwareModel, spikes: np.ndarray) -> np.ndarray:
-    """The torch model's integer-exact readouts with ``hw``'s membrane widths (int32, like golden.run)."""
-    readout, _ = model.integer_readout(spikes, [layer.membrane_bits for layer in hw.layers])
-    return readout.astype(np.int32)

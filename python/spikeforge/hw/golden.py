@@ -1,11 +1,11 @@
 """The golden simulator: SPEC section 1 semantics, bit for bit, vectorized over a batch.
 
 Layers are feed-forward and a layer's spikes at ``t`` depend only on its inputs up to ``t``, so
-the simulator runs layer by layer over all timesteps at once: one matrix product per layer for
-the synaptic currents of every (sample, timestep), then a short elementwise loop over time for
-the neuron state. The matrix product runs in floating point only when that is provably exact:
-inputs are 0/1, so every partial sum of a row is bounded by the row's L1 norm, and float32
-(float64) represent all integers up to 2^24 (2^53) exactly. Otherwise it runs in int64.
+the simulator runs layer by layer over all timesteps at once: the layer type forms the exact
+synaptic currents of every (sample, timestep) in one vectorized step, then a short elementwise
+loop over time updates the neuron state. This is the one implementation of the semantics in the
+package; the export measures membrane peaks with it, and the tests check it against an
+independent event-by-event reference.
 """
 
 from __future__ import annotations
@@ -15,18 +15,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from spikeforge.errors import SpikeforgeError
-from spikeforge.hw.model import DenseLayer, HardwareModel, signed_range
-
-_FLOAT32_EXACT = 1 << 24
-FLOAT64_EXACT = 1 << 53
+from spikeforge.hw.layers import signed_range
+from spikeforge.hw.model import HardwareModel
 
 
 @dataclass(frozen=True)
 class GoldenResult:
-    """Readout [B, n_out] int32 and, when recorded, every layer's output spikes [B, T, n_out] (bool)."""
+    """Readout [B, n_out] int32; when recorded, every layer's output spikes [B, T, n_out] (bool) and its
+    peak ``|v_leak + I|`` before the clamp (how many membrane bits the data needs)."""
 
     readout: np.ndarray
     layer_spikes: tuple[np.ndarray, ...] | None = None
+    peaks: tuple[int, ...] | None = None
 
     @property
     def prediction(self) -> np.ndarray:
@@ -56,38 +56,28 @@ def check_spike_trains(spikes: np.ndarray, n_inputs: int) -> np.ndarray:
     return spikes
 
 
-def synaptic_current(layer: DenseLayer, spikes: np.ndarray) -> np.ndarray:
-    """Exact sum_i w[j][i] * s[..., i] for 0/1 spikes [..., n_in], as int64 [..., n_out]."""
-    bound = int(np.abs(layer.weight.astype(np.int64)).sum(axis=1).max())
-    if bound < _FLOAT32_EXACT:
-        dtype = np.float32
-    elif bound < FLOAT64_EXACT:
-        dtype = np.float64
-    else:  # pragma: no cover - needs > 2^53 / 2^15 inputs
-        dtype = np.int64
-    flat = spikes.reshape(-1, layer.n_in).astype(dtype)
-    current = flat @ layer.weight.T.astype(dtype)
-    return current.astype(np.int64).reshape(*spikes.shape[:-1], layer.n_out)
-
-
 def run(model: HardwareModel, spikes: np.ndarray, *, record: bool = False) -> GoldenResult:
     """Simulate a batch of samples. ``spikes``: [B, T, n_inputs] of 0/1."""
     x = check_spike_trains(spikes, model.n_inputs)
     batch, steps, _ = x.shape
-    recorded = []
+    recorded, peaks = [], []
     v = None
     for index, layer in enumerate(model.layers):
         fires = not (index == len(model.layers) - 1 and model.readout == "membrane")
-        current = synaptic_current(layer, x) + layer.bias.astype(np.int64)
-        theta = layer.threshold.astype(np.int64)
+        current = layer.synaptic_current(x) + layer.neuron_bias()
+        theta = layer.neuron_threshold()
         lo, hi = signed_range(layer.membrane_bits)
         k = layer.leak_shift
         v = np.zeros((batch, layer.n_out), dtype=np.int64)
         out = np.zeros((batch, steps, layer.n_out), dtype=bool)
+        peak = 0
         for t in range(steps):
             if k is not None:
                 v = v - (v >> k)  # numpy >> on signed ints is arithmetic: floor division by 2^k
-            u = np.clip(v + current[:, t], lo, hi)
+            u = v + current[:, t]
+            if record and u.size:
+                peak = max(peak, int(np.abs(u).max()))
+            u = np.clip(u, lo, hi)
             if not fires:
                 v = u
                 continue
@@ -95,9 +85,11 @@ def run(model: HardwareModel, spikes: np.ndarray, *, record: bool = False) -> Go
             v = np.where(spike, u - theta if layer.reset == "subtract" else 0, u)
             out[:, t] = spike
         recorded.append(out)
+        peaks.append(peak)
         x = out
     readout = recorded[-1].sum(axis=1, dtype=np.int64) if model.readout == "count" else v
     return GoldenResult(
         readout=readout.astype(np.int32),
         layer_spikes=tuple(recorded) if record else None,
+        peaks=tuple(peaks) if record else None,
     )

@@ -19,115 +19,21 @@ import numpy as np
 
 from spikeforge.atomic import atomic_write
 from spikeforge.errors import ModelFormatError
+from spikeforge.hw.layers import LAYER_TYPES, V1_TYPES, Layer, require_int, weight_dtype
 
 FORMAT = "spikeforge-hw"
-VERSION = 1
-RESETS = ("subtract", "zero")
+VERSIONS = (1, 2)
 READOUTS = ("count", "membrane")
-WEIGHT_DTYPES = (np.int8, np.int16, np.int32)
-MEMBRANE_BITS_MAX = 32
 # Keys of the meta JSON that describe structure; everything else is carried along as `extra`.
 _STRUCTURAL_KEYS = ("format", "version", "n_inputs", "readout", "layers")
-
-
-def signed_range(bits: int) -> tuple[int, int]:
-    """Inclusive range of a signed two's-complement integer of ``bits`` bits."""
-    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-
-
-def weight_dtype(bits: int) -> type[np.integer]:
-    """The narrowest allowed dtype of ``bits``-bit weights (what the model file stores)."""
-    return np.int8 if bits <= 8 else np.int16
-
-
-def _require_int(name: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ModelFormatError(f"{name} must be an integer, got {value!r}")
-    if not lo <= int(value) <= hi:
-        raise ModelFormatError(f"{name} must be in {lo}..{hi}, got {int(value)}")
-    return int(value)
-
-
-def _require_int_array(name: str, array: Any, shape: tuple[int, ...], dtypes: tuple, lo: int, hi: int) -> np.ndarray:
-    if not isinstance(array, np.ndarray):
-        raise ModelFormatError(f"{name} must be a numpy array, got {type(array).__name__}")
-    if array.dtype.type not in dtypes:
-        allowed = "/".join(np.dtype(d).name for d in dtypes)
-        raise ModelFormatError(f"{name} must have dtype {allowed}, got {array.dtype}")
-    if array.shape != shape:
-        raise ModelFormatError(f"{name} must have shape {list(shape)}, got {list(array.shape)}")
-    if array.size:
-        amin, amax = int(array.min()), int(array.max())
-        if amin < lo or amax > hi:
-            bad = amin if amin < lo else amax
-            raise ModelFormatError(f"{name} holds {bad}, outside the allowed range {lo}..{hi}")
-    return array
-
-
-@dataclass(frozen=True, eq=False)
-class DenseLayer:
-    """One fully connected layer of SPEC neurons. Arrays are validated and stored read-only."""
-
-    weight: np.ndarray  # [n_out, n_in], signed, fits weight_bits; 0 = pruned synapse
-    threshold: np.ndarray  # [n_out] int32, 1 .. 2^(m-1)-1
-    bias: np.ndarray  # [n_out] int32
-    weight_bits: int
-    membrane_bits: int
-    leak_shift: int | None = None  # None = IF neuron (no leak)
-    reset: str = "subtract"
-    name: str = "layer"  # prefix used in error messages, e.g. "layer1"
-
-    type = "dense"
-
-    def __post_init__(self) -> None:
-        p = self.name
-        wb = _require_int(f"{p}.weight_bits", self.weight_bits, 2, 16)
-        m = _require_int(f"{p}.membrane_bits", self.membrane_bits, 2, MEMBRANE_BITS_MAX)
-        if self.leak_shift is not None:
-            _require_int(f"{p}.leak_shift", self.leak_shift, 0, m - 1)
-        if self.reset not in RESETS:
-            raise ModelFormatError(f"{p}.reset must be one of {', '.join(RESETS)}, got {self.reset!r}")
-        if not isinstance(self.weight, np.ndarray) or self.weight.ndim != 2:
-            raise ModelFormatError(f"{p}.weight must be a 2-D integer array [n_out, n_in]")
-        n_out, n_in = self.weight.shape
-        if n_out < 1 or n_in < 1:
-            raise ModelFormatError(f"{p}.weight must have at least one row and column, got shape {list(self.weight.shape)}")
-        _require_int_array(f"{p}.weight", self.weight, (n_out, n_in), WEIGHT_DTYPES, *signed_range(wb))
-        _require_int_array(f"{p}.threshold", self.threshold, (n_out,), (np.int32,), 1, signed_range(m)[1])
-        _require_int_array(f"{p}.bias", self.bias, (n_out,), (np.int32,), *signed_range(32))
-        for arr in (self.weight, self.threshold, self.bias):
-            arr.setflags(write=False)
-
-    @property
-    def n_in(self) -> int:
-        return int(self.weight.shape[1])
-
-    @property
-    def n_out(self) -> int:
-        return int(self.weight.shape[0])
-
-    @property
-    def nonzeros(self) -> int:
-        return int(np.count_nonzero(self.weight))
-
-    def header(self) -> dict[str, Any]:
-        """The layer's entry in the meta JSON."""
-        return {
-            "type": self.type,
-            "n_in": self.n_in,
-            "n_out": self.n_out,
-            "weight_bits": self.weight_bits,
-            "membrane_bits": self.membrane_bits,
-            "leak_shift": self.leak_shift,
-            "reset": self.reset,
-        }
+_META_MAX_BYTES = 4 << 20  # 1 M characters of meta JSON
 
 
 @dataclass(frozen=True, eq=False)
 class HardwareModel:
     """A chain of layers plus the readout mode; ``extra`` carries provenance keys of the meta JSON."""
 
-    layers: tuple[DenseLayer, ...]
+    layers: tuple[Layer, ...]
     readout: str = "count"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -158,7 +64,7 @@ class HardwareModel:
         """The meta JSON object of the model file (structural keys first, then extras)."""
         return {
             "format": FORMAT,
-            "version": VERSION,
+            "version": 1 if all(layer.type in V1_TYPES for layer in self.layers) else 2,
             "n_inputs": self.n_inputs,
             "readout": self.readout,
             "layers": [layer.header() for layer in self.layers],
@@ -186,77 +92,94 @@ class HardwareModel:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> HardwareModel:
-        """Read and validate a model file; any broken rule raises ModelFormatError naming the field."""
+        """Read and validate a model file; any broken rule raises ModelFormatError naming the field.
+
+        Only the arrays the contract names are read, and each one's shape and dtype are checked from
+        its header first, so a file cannot make the loader allocate more than the model it declares.
+        """
         path = Path(path)
         if not path.is_file():
-            raise ModelFormatError(f"{path}: no such model file")
+            what = "is a folder, not a model file" if path.is_dir() else "no such model file"
+            raise ModelFormatError(f"{path}: {what}")
         try:
-            with np.load(path, allow_pickle=False) as archive:
-                names = set(archive.files)
-                arrays = {}
-                for name in names:
-                    try:
-                        arrays[name] = archive[name]
-                    except ValueError as exc:
-                        if "pickle" in str(exc):
-                            raise ModelFormatError(f"{path}: array {name} holds pickled objects, which are not allowed") from exc
-                        raise ModelFormatError(f"{path}: array {name} is unreadable ({exc})") from exc
-                    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-                        raise ModelFormatError(f"{path}: array {name} is truncated or corrupt ({exc})") from exc
-        except ModelFormatError:
-            raise
-        except ValueError as exc:
-            if "pickle" in str(exc):
-                raise ModelFormatError(f"{path}: not an .npz archive (it would need unpickling, which is refused)") from exc
-            raise ModelFormatError(f"{path}: not a readable .npz archive ({exc})") from exc
-        except (zipfile.BadZipFile, EOFError, OSError) as exc:
-            raise ModelFormatError(f"{path}: not a readable .npz archive ({exc})") from exc
-        try:
-            return cls.from_arrays(arrays)
+            with zipfile.ZipFile(path) as archive:
+                return cls._from_zip(archive)
         except ModelFormatError as exc:
             raise ModelFormatError(f"{path}: {exc}") from None
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+            raise ModelFormatError(f"{path}: not a readable .npz model archive ({exc})") from None
+
+    @classmethod
+    def _from_zip(cls, archive: zipfile.ZipFile) -> HardwareModel:
+        members = set(archive.namelist())
+
+        def read(name: str, shape: tuple[int, ...] | None) -> np.ndarray:
+            member = f"{name}.npy"
+            if member not in members:
+                raise ModelFormatError(f"array {name} is missing")
+            try:
+                with archive.open(member) as f:
+                    major, _ = np.lib.format.read_magic(f)
+                    read_header = np.lib.format.read_array_header_1_0 if major == 1 else \
+                        np.lib.format.read_array_header_2_0
+                    found, _, dtype = read_header(f)
+                if dtype.hasobject:
+                    raise ModelFormatError(f"array {name} holds pickled objects, which are not allowed")
+                if shape is None:  # the meta string
+                    if found != () or dtype.kind != "U" or dtype.itemsize > _META_MAX_BYTES:
+                        raise ModelFormatError(
+                            f"meta must be a 0-d unicode string array of at most {_META_MAX_BYTES // 4} "
+                            f"characters, got dtype {dtype} shape {list(found)}"
+                        )
+                elif tuple(found) != shape:
+                    raise ModelFormatError(f"{name} has shape {list(found)} but meta says {list(shape)}")
+                elif dtype.kind not in "iu" or dtype.itemsize > 8:
+                    raise ModelFormatError(f"{name} must hold integers, got dtype {dtype}")
+                with archive.open(member) as f:
+                    return np.lib.format.read_array(f, allow_pickle=False)
+            except ModelFormatError:
+                raise
+            except (ValueError, EOFError, OSError, zipfile.BadZipFile) as exc:
+                raise ModelFormatError(f"array {name} is truncated or unreadable ({exc})") from None
+
+        meta = _parse_meta(read("meta", None))
+        layers = []
+        for i, head in enumerate(meta["layers"]):
+            where, p = f"meta.layers[{i}]", f"layer{i}"
+            layer_type = _layer_type(head, where)
+            shapes = layer_type.array_shapes(head, where)
+            arrays = {suffix: read(f"{p}.{suffix}", shapes[suffix]) for suffix in layer_type.ARRAYS}
+            layers.append(layer_type.from_file(head, arrays, p))
+        return cls._assemble(meta, layers)
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> HardwareModel:
-        """Build from the named arrays of a model file, checking the meta JSON against them."""
-        meta = _parse_meta(arrays)
+        """Build from the named arrays of a model file (in memory), checking the meta JSON against them."""
+        if "meta" not in arrays:
+            raise ModelFormatError("array meta is missing")
+        meta = _parse_meta(arrays["meta"])
         layers = []
         for i, head in enumerate(meta["layers"]):
-            p = f"layer{i}"
-            if not isinstance(head, dict):
-                raise ModelFormatError(f"meta.layers[{i}] must be an object")
-            if head.get("type") != "dense":
-                raise ModelFormatError(f"meta.layers[{i}].type must be 'dense', got {head.get('type')!r}")
-            for key in ("n_in", "n_out", "weight_bits", "membrane_bits", "reset"):
-                if key not in head:
-                    raise ModelFormatError(f"meta.layers[{i}].{key} is missing")
-            if "leak_shift" not in head:
-                raise ModelFormatError(f"meta.layers[{i}].leak_shift is missing (use null for no leak)")
-            n_in = _require_int(f"meta.layers[{i}].n_in", head["n_in"], 1, 1 << 30)
-            n_out = _require_int(f"meta.layers[{i}].n_out", head["n_out"], 1, 1 << 30)
-            for suffix in ("weight", "threshold", "bias"):
+            where, p = f"meta.layers[{i}]", f"layer{i}"
+            layer_type = _layer_type(head, where)
+            shapes = layer_type.array_shapes(head, where)
+            own = {}
+            for suffix in layer_type.ARRAYS:
                 if f"{p}.{suffix}" not in arrays:
                     raise ModelFormatError(f"array {p}.{suffix} is missing")
-            weight = arrays[f"{p}.weight"]
-            if weight.shape != (n_out, n_in):
-                raise ModelFormatError(
-                    f"{p}.weight has shape {list(weight.shape)} but meta says n_out={n_out}, n_in={n_in}"
-                )
-            layers.append(
-                DenseLayer(
-                    weight=weight,
-                    threshold=arrays[f"{p}.threshold"],
-                    bias=arrays[f"{p}.bias"],
-                    weight_bits=head["weight_bits"],
-                    membrane_bits=head["membrane_bits"],
-                    leak_shift=head["leak_shift"],
-                    reset=head["reset"],
-                    name=p,
-                )
-            )
+                own[suffix] = arrays[f"{p}.{suffix}"]
+                if own[suffix].shape != shapes[suffix]:
+                    raise ModelFormatError(
+                        f"{p}.{suffix} has shape {list(own[suffix].shape)} but meta says {list(shapes[suffix])}"
+                    )
+            layers.append(layer_type.from_file(head, own, p))
+        return cls._assemble(meta, layers)
+
+    @classmethod
+    def _assemble(cls, meta: dict[str, Any], layers: list[Layer]) -> HardwareModel:
         extra = {k: v for k, v in meta.items() if k not in _STRUCTURAL_KEYS}
         model = cls(layers=tuple(layers), readout=meta["readout"], extra=extra)
-        n_inputs = _require_int("meta.n_inputs", meta["n_inputs"], 1, 1 << 30)
+        n_inputs = require_int("meta.n_inputs", meta["n_inputs"], 1, 1 << 30)
         if n_inputs != model.n_inputs:
             raise ModelFormatError(f"meta.n_inputs is {n_inputs} but layer0.n_in is {model.n_inputs}")
         return model
@@ -265,7 +188,7 @@ class HardwareModel:
         """Sizes, sparsity and memory of the model, per layer and in total (JSON-able)."""
         rows = []
         for i, layer in enumerate(self.layers):
-            synapses = layer.n_in * layer.n_out
+            synapses = layer.synapses
             nz = layer.nonzeros
             rows.append(
                 {
@@ -305,22 +228,39 @@ class HardwareModel:
         }
 
 
-def _parse_meta(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-    if "meta" not in arrays:
-        raise ModelFormatError("array meta is missing")
-    raw = arrays["meta"]
+def _layer_type(head: Any, where: str) -> type[Layer]:
+    """The registered layer type of one meta header, after checking the fields every type shares."""
+    if not isinstance(head, dict):
+        raise ModelFormatError(f"{where} must be an object")
+    if head.get("type") not in LAYER_TYPES:
+        raise ModelFormatError(f"{where}.type must be one of {', '.join(LAYER_TYPES)}, got {head.get('type')!r}")
+    for key in ("n_in", "n_out", "weight_bits", "membrane_bits", "reset"):
+        if key not in head:
+            raise ModelFormatError(f"{where}.{key} is missing")
+    if "leak_shift" not in head:
+        raise ModelFormatError(f"{where}.leak_shift is missing (use null for no leak)")
+    return LAYER_TYPES[head["type"]]
+
+
+def _parse_meta(raw: np.ndarray) -> dict[str, Any]:
     if raw.shape != () or raw.dtype.kind != "U":
         raise ModelFormatError(f"meta must be a 0-d unicode string array, got dtype {raw.dtype} shape {list(raw.shape)}")
     try:
         meta = json.loads(str(raw))
     except json.JSONDecodeError as exc:
         raise ModelFormatError(f"meta is not valid JSON ({exc.msg} at character {exc.pos})") from None
+    except RecursionError:
+        raise ModelFormatError("meta is nested too deeply to be a model description") from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise ModelFormatError(f"meta holds a value that cannot be read ({exc})") from None
     if not isinstance(meta, dict):
         raise ModelFormatError("meta must be a JSON object")
     if meta.get("format") != FORMAT:
         raise ModelFormatError(f"meta.format must be {FORMAT!r}, got {meta.get('format')!r}")
-    if meta.get("version") != VERSION:
-        raise ModelFormatError(f"meta.version must be {VERSION}, got {meta.get('version')!r}")
+    if meta.get("version") not in VERSIONS:
+        raise ModelFormatError(
+            f"meta.version must be one of {', '.join(map(str, VERSIONS))}, got {meta.get('version')!r}"
+        )
     for key in ("n_inputs", "readout", "layers"):
         if key not in meta:
             raise ModelFormatError(f"meta.{key} is missing")

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from spikeforge.hw.model import DenseLayer, HardwareModel, signed_range, weight_dtype
+from spikeforge.hw.layers import DenseLayer, signed_range, weight_dtype
+from spikeforge.hw.model import HardwareModel
 
 
 def random_model(

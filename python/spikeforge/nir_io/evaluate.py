@@ -28,7 +28,6 @@ def evaluate_on_dataset(
         "dataset": name, "timesteps": timesteps, "encoder": encoder, "membrane_bits": checked.membrane_bits,
         "float_accuracy": checked.float_accuracy["test"],
         "hardware_accuracy": checked.hardware_accuracy["test"],
-        "integer_exact_mismatches": checked.integer_exact_mismatches,
     }
     extra = {**checked.hw.extra, **meta, "dataset": name, "split_seed": data.describe()["split_seed"], "timesteps": timesteps,
              "encoder": encoder, "float_accuracy": {"test": evaluation["float_accuracy"]},

@@ -215,7 +215,6 @@ class MappingReport:
                 "", f"## Accuracy on {e['dataset']} (test split, T = {e['timesteps']}, {e['encoder']} encoder)", "",
                 f"- float (our torch model): {100 * e['float_accuracy']:.2f}%",
                 f"- hardware (golden simulator on model.npz, membrane bits {e['membrane_bits']}): {100 * e['hardware_accuracy']:.2f}%",
-                f"- integer-exact torch mode vs golden: {e['integer_exact_mismatches']} mismatching readouts",
             ]
         if self.warnings:
             lines += ["", "## Warnings", "", *(f"- {w}" for w in self.warnings)]

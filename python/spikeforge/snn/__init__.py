@@ -1,10 +1,10 @@
 """Spiking layers in PyTorch: SPEC neurons with brevitas power-of-two synapses, and MLP builders.
 
-Public API: ``SNNConfig``, ``SpikingMLP`` (float ``forward``, ``integer_readout``,
+Public API: ``SNNConfig``, ``SpikingMLP`` (float ``forward``, ``integer_layers``,
 ``from_float_layers`` / ``float_layers``), ``FloatLayer``, ``LIFLayer``, ``IntegerLayer``, ``SURROGATES``.
 """
 
-from spikeforge.snn.lif import IntegerLayer, LIFLayer, integer_forward
+from spikeforge.snn.lif import IntegerLayer, LIFLayer
 from spikeforge.snn.model import FloatLayer, SNNConfig, SpikingMLP
 from spikeforge.snn.surrogate import SURROGATES
 
@@ -15,5 +15,4 @@ __all__ = [
     "LIFLayer",
     "SNNConfig",
     "SpikingMLP",
-    "integer_forward",
 ]

@@ -3,8 +3,7 @@
 Float mode (training): ``v <- v - v * 2^-k`` (no leak when ``k`` is None: IF neuron; with
 ``integer_leak`` the hardware's floored shift on the weight grid, straight-through gradient), ``u = v + I``,
 spike when ``u >= theta`` (surrogate gradient backward), reset by subtraction or to zero.
-Integer mode (evaluation): the same layer on its exported integers, exactly as SPEC section 1
-(``v - (v >> k)``, exact sum, clamp to m bits), so readouts equal the golden simulator's.
+``integer()`` gives the layer's exported integers; the export runs them in the golden simulator.
 
 Weights are ``w_int * s`` with a per-tensor power-of-two scale ``s`` (brevitas
 ``Int8WeightPerTensorFixedPoint`` with the bit width overridden); bias and threshold are kept on
@@ -22,8 +21,7 @@ from brevitas.quant import Int8WeightPerTensorFixedPoint
 from torch import nn
 
 from spikeforge.errors import SpikeforgeError
-from spikeforge.hw.golden import FLOAT64_EXACT
-from spikeforge.hw.model import RESETS
+from spikeforge.hw.layers import RESETS
 from spikeforge.snn.surrogate import SURROGATES
 
 LEAK_SHIFT_MAX = 30
@@ -160,38 +158,3 @@ class LIFLayer(nn.Module):
             leak_shift=self.leak_shift,
             reset=self.reset,
         )
-
-
-@torch.no_grad()
-def integer_forward(
-    layer: IntegerLayer, x: torch.Tensor, *, membrane_bits: int | None, fires: bool
-) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """SPEC section 1 for one layer in torch int64: x [B, T, n_in] of 0/1 -> (spikes bool, final v, max |v_leak + I|).
-
-    ``membrane_bits=None`` skips the clamp (used to measure how many bits the membrane needs).
-    """
-    w = torch.from_numpy(layer.weight)
-    bound = int(w.abs().sum(dim=1).max()) if w.numel() else 0
-    if bound >= FLOAT64_EXACT:  # pragma: no cover - would need > 2^45 inputs
-        raise SpikeforgeError("layer too large for exact float64 accumulation")
-    current = (x.to(torch.float64) @ w.to(torch.float64).T).to(torch.int64) + torch.from_numpy(layer.bias)
-    theta = torch.from_numpy(layer.threshold)
-    batch, steps = x.shape[0], x.shape[1]
-    v = torch.zeros(batch, w.shape[0], dtype=torch.int64)
-    out = torch.zeros(batch, steps, w.shape[0], dtype=torch.bool)
-    peak = 0
-    for t in range(steps):
-        if layer.leak_shift is not None:
-            v = v - (v >> layer.leak_shift)  # arithmetic shift: floor division by 2^k
-        u = v + current[:, t]
-        if u.numel():
-            peak = max(peak, int(u.abs().max()))
-        if membrane_bits is not None:
-            u = torch.clamp(u, -(1 << (membrane_bits - 1)), (1 << (membrane_bits - 1)) - 1)
-        if not fires:
-            v = u
-            continue
-        spike = u >= theta
-        v = torch.where(spike, u - theta if layer.reset == "subtract" else torch.zeros_like(u), u)
-        out[:, t] = spike
-    return out, v, peak

@@ -1,4 +1,4 @@
-"""Multi-layer spiking MLPs built from a small JSON-able config, in float or integer-exact mode.
+"""Multi-layer spiking MLPs built from a small JSON-able config; their integers are exported to the golden model.
 
 ``SNNConfig`` (sizes, bits, leak, reset, readout, surrogate...) -> ``SpikingMLP``. The last layer
 is read out by spike count or, for ``readout="membrane"``, by its final membrane (it never fires),
@@ -17,7 +17,7 @@ from torch import nn
 
 from spikeforge.errors import SpikeforgeError
 from spikeforge.hw.model import READOUTS
-from spikeforge.snn.lif import IntegerLayer, LIFLayer, integer_forward
+from spikeforge.snn.lif import IntegerLayer, LIFLayer
 
 
 @dataclass
@@ -81,7 +81,7 @@ class FloatLayer:
 
 
 class SpikingMLP(nn.Module):
-    """A chain of LIFLayers; ``forward`` gives float readouts (logits), ``integer_readout`` the SPEC ones."""
+    """A chain of LIFLayers; ``forward`` gives float readouts (logits), ``integer_layers`` the exported integers."""
 
     def __init__(self, config: SNNConfig) -> None:
         super().__init__()
@@ -128,24 +128,6 @@ class SpikingMLP(nn.Module):
     def integer_layers(self) -> list[IntegerLayer]:
         """Each layer's integers (weights, thresholds, biases) and power-of-two scale."""
         return [layer.integer() for layer in self.layers]
-
-    @torch.no_grad()
-    def integer_readout(
-        self, spikes: np.ndarray | torch.Tensor, membrane_bits: list[int] | None
-    ) -> tuple[np.ndarray, list[int]]:
-        """SPEC section 1 readouts int64 [B, n_out] of the exported integers, and each layer's peak |v_leak + I|.
-
-        ``membrane_bits=None`` runs without saturation (to measure the peaks).
-        """
-        x = torch.tensor(np.asarray(spikes), dtype=torch.bool)
-        peaks = []
-        v = None
-        for i, (layer, ints) in enumerate(zip(self.layers, self.integer_layers(), strict=True)):
-            bits = None if membrane_bits is None else membrane_bits[i]
-            x, v, peak = integer_forward(ints, x, membrane_bits=bits, fires=layer.fires)
-            peaks.append(peak)
-        readout = x.sum(dim=1) if self.readout == "count" else v
-        return readout.numpy().astype(np.int64), peaks
 
     # ---- float parameters in and out (the NIR seam) ----------------------------------------
     @classmethod

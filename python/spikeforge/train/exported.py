@@ -1,5 +1,5 @@
 """A trained model exported and checked on its dataset: membrane widths from the train split, then float and
-hardware (golden simulator) accuracy and the integer-exact mismatches of the torch integer mode on test."""
+hardware (golden simulator) accuracy."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spikeforge.data.datasets import Dataset
-from spikeforge.export.hardware import choose_membrane_bits, integer_readout, to_hardware_model
+from spikeforge.export.hardware import choose_membrane_bits, to_hardware_model
 from spikeforge.hw import golden
 from spikeforge.hw.model import HardwareModel
 from spikeforge.snn import SpikingMLP
@@ -21,7 +21,6 @@ class CheckedExport:
     membrane_bits: list[int]
     float_accuracy: dict[str, float]
     hardware_accuracy: dict[str, float]
-    integer_exact_mismatches: int  # test samples whose torch integer-mode readout differs from golden's
 
 
 def export_and_check(model: SpikingMLP, dataset: Dataset, timesteps: int, encoder: str,
@@ -37,5 +36,4 @@ def export_and_check(model: SpikingMLP, dataset: Dataset, timesteps: int, encode
         membrane_bits=bits,
         float_accuracy={s: float_accuracy(model, spikes[s], dataset.labels(s)) for s in splits},
         hardware_accuracy={s: float(np.mean(runs[s].prediction == dataset.labels(s))) for s in splits},
-        integer_exact_mismatches=int(np.any(integer_readout(model, hw, spikes["test"]) != runs["test"].readout, axis=1).sum()),
     )

@@ -40,8 +40,6 @@ def markdown(report: dict[str, Any]) -> str:
         f"Training: {tr['epochs_run']} epochs ({'stopped early' if tr['stopped_early'] else 'all'}), best epoch "
         f"{tr['best_epoch']}, {tr['train_seconds']:.1f} s.",
         f"Membrane bits per layer: {report['membrane_bits']}.",
-        f"Integer-exact torch mode vs golden simulator on the test split: {report['integer_exact_mismatches']} "
-        "mismatching readouts.",
         "",
         "![learning curve](learning_curve.png)",
         "",
