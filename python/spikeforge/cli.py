@@ -54,7 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     from spikeforge.errors import SpikeforgeError
 
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
+    if not args:  # the help as it is, not flattened into an error line
+        with click.Context(cli, info_name="spikeforge") as ctx:
+            click.echo(cli.get_help(ctx))
+        return 0
+    end = args.index("--") if "--" in args else len(args)
+    debug = "--debug" in args[:end]
+    if debug:  # accepted anywhere before "--", as a global option
+        args = ["--debug"] + [a for a in args[:end] if a != "--debug"] + args[end:]
     try:
         result = cli.main(args=args, prog_name="spikeforge", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -49,17 +50,50 @@ def check_output_file(path: Path, option: str = "--output") -> Path:
     return path
 
 
+CALIBRATED_LANES = (1, 2, 4, 8)  # the lanes `spikeforge calibrate` sweeps; outside them the model extrapolates
+
+
+def parse_lanes(text: str, n_layers: int, option: str = "--lanes") -> list[int]:
+    """``P`` or ``P1,P2,...`` (one per layer) -> lanes per layer, or one sentence naming the option."""
+    from spikeforge.core.params import lanes_per_layer
+
+    try:
+        values = [int(v) for v in str(text).split(",")]
+    except ValueError:
+        raise SpikeforgeError(f"{option} must be an integer or a comma-separated list per layer, got {text!r}") from None
+    try:
+        return lanes_per_layer(values[0] if len(values) == 1 else values, n_layers)
+    except SpikeforgeError as exc:
+        raise SpikeforgeError(f"{option} {text}: {exc}") from None
+
+
+def finite(ctx: Any, param: Any, value: float | None) -> float | None:
+    """click callback: refuse NaN and infinity for a float option (FloatRange lets them through)."""
+    import click
+
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"must be a finite number, got {value}")
+    return value
+
+
+def jsonable(obj: Any) -> Any:
+    """``obj`` with numpy values as Python ones, paths as strings and NaN/infinity as None (valid JSON)."""
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return jsonable(obj.item())
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
 def print_json(obj: Any) -> None:
-    """Write one JSON document to stdout (numpy scalars and arrays converted)."""
-
-    def default(o: Any) -> Any:
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-        if isinstance(o, np.generic):
-            return o.item()
-        if isinstance(o, Path):
-            return str(o)
-        raise TypeError(f"not JSON-serializable: {type(o).__name__}")
-
-    json.dump(obj, sys.stdout, default=default)
+    """Write one strict JSON document to stdout (numpy converted; NaN and infinity become null)."""
+    json.dump(jsonable(obj), sys.stdout, allow_nan=False)
     sys.stdout.write("\n")

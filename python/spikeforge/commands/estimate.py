@@ -8,29 +8,36 @@ from typing import Any
 
 import click
 
+from spikeforge.commands.common import finite
+
 
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--board", default="pynq-z2", show_default=True, help="Target board (see the catalog in the error for others).")
-@click.option("--lanes", default=1, show_default=True, type=int, help="Lanes P per layer (synapses per cycle).")
-@click.option("--dataset", help="Measure spike activity on this dataset (golden simulator on --samples of --split).")
-@click.option("--split", default="test", show_default=True, help="Dataset split for --dataset.")
-@click.option("--samples", default=200, show_default=True, type=int, help="Samples of --dataset to measure.")
+@click.option("--lanes", default="1", show_default=True,
+              help="Lanes P (synapses per cycle: 1, 2, 4, 8, 16), or one per layer: 4,1.")
+@click.option("--dataset", help="Measure spike activity on this dataset (golden simulator on --samples of --split) "
+              "[default: the dataset the model's meta records].")
+@click.option("--split", default="test", show_default=True, type=click.Choice(["train", "val", "test"]),
+              help="Dataset split for --dataset.")
+@click.option("--samples", default=200, show_default=True, type=click.IntRange(1), help="Samples of --dataset to measure.")
 @click.option("--activity", "activity_path", type=click.Path(path_type=Path), help="Activity JSON: per-layer input spike rates.")
-@click.option("--timesteps", type=int, help="Timesteps per sample (default: the model's meta, else 16; the encoder is the meta's, else rate).")
-@click.option("--clock", "clock_mhz", type=float, help="Clock in MHz (default: the board's).")
+@click.option("--timesteps", type=click.IntRange(1), help="Timesteps per sample (default: the activity file's, else the "
+              "model's meta, else 16; the encoder is the meta's, else rate).")
+@click.option("--clock", "clock_mhz", type=click.FloatRange(min=0, min_open=True), callback=finite,
+              help="Clock in MHz (default: the board's).")
 @click.option("--constants", "constants_path", type=click.Path(path_type=Path),
               help="Model constants from `spikeforge calibrate` (default: the packaged ones).")
 @click.option("--synth", is_flag=True, help="Also synthesize the core with Yosys and show both side by side.")
 @click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
-def estimate(model: Path, board: str, lanes: int, dataset: str | None, split: str, samples: int,
+def estimate(model: Path, board: str, lanes: str, dataset: str | None, split: str, samples: int,
              activity_path: Path | None, timesteps: int | None, clock_mhz: float | None, constants_path: Path | None,
              synth: bool,
              as_json: bool, quiet: bool) -> None:
     """Estimate FPGA resources and latency of the RTL core generated for the hardware model MODEL."""
     from spikeforge.boards import get_board
-    from spikeforge.commands.common import print_json
+    from spikeforge.commands.common import CALIBRATED_LANES, parse_lanes, print_json
     from spikeforge.errors import SpikeforgeError
     from spikeforge.estimate import activity
     from spikeforge.estimate.report import build_report, format_report
@@ -40,15 +47,19 @@ def estimate(model: Path, board: str, lanes: int, dataset: str | None, split: st
     hw = HardwareModel.load(model)
     if dataset and activity_path:
         raise SpikeforgeError("give either --dataset or --activity, not both")
-    if samples < 1:
-        raise SpikeforgeError(f"--samples must be at least 1, got {samples}")
+    per_layer = parse_lanes(lanes, len(hw.layers))
+    lanes_arg: int | list[int] = per_layer[0] if "," not in lanes else per_layer
+    outside = sorted({p for p in per_layer if p not in CALIBRATED_LANES})
+    if outside:
+        click.echo(f"warning: --lanes {lanes}: P={', '.join(map(str, outside))} is outside the calibrated range "
+                   f"{CALIBRATED_LANES[0]}..{CALIBRATED_LANES[-1]}; LUT and FF are extrapolated", err=True)
     steps = timesteps or int(hw.extra.get("timesteps", activity.DEFAULT_TIMESTEPS))
-    measured = _activity(hw, dataset, split, samples, activity_path, steps)
-    synth_result = _synthesize(hw, model, lanes, quiet) if synth else None
+    measured = _activity(hw, dataset, split, samples, activity_path, steps, timesteps)
+    synth_result = _synthesize(hw, model, lanes_arg, quiet) if synth else None
     from spikeforge.estimate.calibration import load_constants
 
     constants = load_constants(constants_path) if constants_path is not None else None
-    report = build_report(hw, target, measured, lanes=lanes, clock_mhz=clock_mhz, synth=synth_result,
+    report = build_report(hw, target, measured, lanes=lanes_arg, clock_mhz=clock_mhz, synth=synth_result,
                           constants=constants)
     if as_json:
         print_json(report)
@@ -56,19 +67,73 @@ def estimate(model: Path, board: str, lanes: int, dataset: str | None, split: st
         click.echo(format_report(report))
 
 
-def _activity(hw, dataset: str | None, split: str, samples: int, activity_path: Path | None, steps: int):
+def _activity(hw, dataset: str | None, split: str, samples: int, activity_path: Path | None, steps: int,
+              given_steps: int | None):
+    from spikeforge.errors import SpikeforgeError
     from spikeforge.estimate import activity
 
     if activity_path is not None:
-        return activity.from_json(hw, activity_path)
+        return _activity_file(hw, activity_path, steps, given_steps)
+    source = ""
     if dataset is None:
-        return activity.uniform(hw, timesteps=steps)
+        dataset = hw.extra.get("dataset")
+        if not isinstance(dataset, str):
+            return activity.uniform(hw, timesteps=steps)
+        source = " (the dataset the model's meta records)"
     from spikeforge.data.datasets import encoded_for_model
 
     encoder = str(hw.extra.get("encoder", "rate"))
-    spikes = encoded_for_model(hw, dataset, split, timesteps=steps, encoder=encoder)[0][:samples]
-    return activity.measured(hw, spikes, source=f"measured: {dataset} {split} split, {spikes.shape[0]} samples, "
-                                                f"T={steps}, {encoder} encoding, golden simulator")
+    try:
+        spikes = encoded_for_model(hw, dataset, split, timesteps=steps, encoder=encoder)[0][:samples]
+    except SpikeforgeError as exc:
+        if source:  # the meta's dataset is not available here: say so rather than assume a rate
+            return _assumed(hw, steps, exc)
+        raise
+    return activity.measured(hw, spikes, source=f"measured: {dataset} {split} split{source}, {spikes.shape[0]} "
+                                                f"samples, T={steps}, {encoder} encoding, golden simulator")
+
+
+def _assumed(hw, steps: int, reason: Exception):
+    from dataclasses import replace
+
+    from spikeforge.estimate import activity
+
+    assumed = activity.uniform(hw, timesteps=steps)
+    return replace(assumed, source=f"{assumed.source} (the meta's dataset could not be measured: {reason})")
+
+
+def _activity_file(hw, path: Path, steps: int, given_steps: int | None):
+    """The activity JSON, its timesteps defaulting to --timesteps or the model's meta (not a fixed 16)."""
+    import json
+    from dataclasses import replace
+
+    import numpy as np
+
+    from spikeforge.errors import SpikeforgeError
+    from spikeforge.estimate import activity
+
+    try:
+        raw = json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise SpikeforgeError(f"{path}: no such activity file") from None
+    except IsADirectoryError:
+        raise SpikeforgeError(f"{path}: is a folder, not an activity file") from None
+    except UnicodeDecodeError:
+        raise SpikeforgeError(f"{path}: not a UTF-8 text file, so not an activity JSON file") from None
+    except (ValueError, RecursionError) as exc:
+        raise SpikeforgeError(f"{path}: not valid JSON ({str(exc).splitlines()[0][:200]})") from None
+    except OSError as exc:
+        raise SpikeforgeError(f"{path}: cannot read the activity file ({exc.strerror or exc})") from None
+    file_steps = raw.get("timesteps") if isinstance(raw, dict) else None
+    if given_steps is not None and file_steps is not None and file_steps != given_steps:
+        raise SpikeforgeError(f"--timesteps {given_steps} contradicts {path}'s timesteps {file_steps!r}; give one")
+    measured = activity.from_json(hw, path)
+    constant = all(np.all(x == x[:, :1, :]) for x in measured.layers)
+    if file_steps is None and measured.timesteps != steps and constant:  # the same rates over T steps
+        layers = tuple(np.ascontiguousarray(np.broadcast_to(x[:, :1, :], (x.shape[0], steps, x.shape[2])))
+                       for x in measured.layers)
+        measured = replace(measured, layers=layers)
+    return measured
 
 
 def _synthesize(hw, model_path: Path, lanes: int, quiet: bool) -> Any:

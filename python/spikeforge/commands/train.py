@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from spikeforge.commands.common import finite
+
 
 def _leak(value: str) -> int | None:
     return None if value.lower() in ("none", "if") else int(value)
@@ -26,7 +28,8 @@ def _leak(value: str) -> int | None:
 @click.option("--integer-leak", is_flag=True, help="Train with the hardware's floored leak shift (float = integer).")
 @click.option("--epochs", default=30, show_default=True, type=click.IntRange(1))
 @click.option("--batch-size", default=128, show_default=True, type=click.IntRange(1))
-@click.option("--lr", default=1e-2, show_default=True, type=float)
+@click.option("--lr", default=1e-2, show_default=True, type=click.FloatRange(min=0, min_open=True), callback=finite,
+              help="Adam learning rate (positive).")
 @click.option("--weight-decay", default=0.0, show_default=True, type=click.FloatRange(0), help="Adam L2 weight decay.")
 @click.option("--patience", default=10, show_default=True, type=click.IntRange(1), help="Early-stopping patience (epochs).")
 @click.option("--seed", default=0, show_default=True, type=int)
