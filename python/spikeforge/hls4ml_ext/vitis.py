@@ -185,20 +185,21 @@ class SFVitisBackend(VitisBackend):
         if spikes.shape[0] == 0:
             return np.zeros((0, spec["n_outputs"]), dtype=np.int32)
         stream = encode_spikes(spikes)
-        words, last = run_stream(model, stream.words, stream.last, spikes.shape[0] * spec["n_outputs"])
+        lib = compiled_library(model)
+        words, last = run_stream(lib, stream.words, stream.last, spikes.shape[0] * spec["n_outputs"])
         return decode_readout(Stream(words, last), spec["n_outputs"])
 
 
-def _library(model):
+def compiled_library(model) -> ctypes.CDLL:
+    """The C simulation library that ``ModelGraph.compile()`` loaded for ``model``."""
     lib = getattr(model, "_top_function_lib", None)
     if lib is None:
         raise SpikeforgeError("the HLS project is not compiled; call compile() on the graph first")
     return lib
 
 
-def run_stream(model, words: np.ndarray, last: np.ndarray, max_out: int) -> tuple[np.ndarray, np.ndarray]:
-    """Feed one AXI4-Stream (TDATA, TLAST) to the compiled C simulation; return the output stream."""
-    lib = _library(model)
+def run_stream(lib: ctypes.CDLL, words: np.ndarray, last: np.ndarray, max_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """Feed one AXI4-Stream (TDATA, TLAST) to a compiled C simulation; return the output stream."""
     fn = lib.sf_run
     fn.restype = ctypes.c_long
     words = np.ascontiguousarray(words, dtype=np.uint32)
@@ -214,9 +215,10 @@ def run_stream(model, words: np.ndarray, last: np.ndarray, max_out: int) -> tupl
     return out[:n].copy(), out_last[:n].astype(bool)
 
 
-def load_model(graph, model: HardwareModel) -> None:
-    """Replace the weights of a compiled SFVitis graph with those of ``model`` (same sizes, bits and options)."""
-    lib = _library(graph)
+def load_model(graph, model: HardwareModel, lib: ctypes.CDLL | None = None) -> None:
+    """Replace the weights of a compiled SFVitis graph (or of ``lib``, a library built from its project)
+    with those of ``model``, which must have the same sizes, bits and neuron options."""
+    lib = lib if lib is not None else compiled_library(graph)
     nodes = sf_layers(graph)
     caps = [n.get_attr("slots") for n in nodes]
     lanes = [n.get_attr("lanes") for n in nodes]
