@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "train": "spikeforge.commands.train:train",
     "import-nir": "spikeforge.commands.import_nir:import_nir",
     "export-nir": "spikeforge.commands.export_nir:export_nir",
+    "package": "spikeforge.commands.package:package",
+    "deploy": "spikeforge.commands.deploy:deploy",
 }
 
 
