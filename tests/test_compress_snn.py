@@ -8,7 +8,7 @@ import torch
 
 from spikeforge.compress.minimax import MinimaxCompressor, MinimaxConfig
 from spikeforge.compress.problem import Bounds, SynapseMemory
-from spikeforge.compress.snn import compressible, set_weight_bits
+from spikeforge.compress.snn import compressible
 from spikeforge.snn import SNNConfig, SpikingMLP
 
 
@@ -18,26 +18,20 @@ def _model() -> SpikingMLP:
 
 
 def _quant_bits(model: SpikingMLP, index: int) -> float:
-    """The bit width brevitas quantizes layer ``index`` with: its buffer, and what quant_weight() reports."""
-    synapse = model.layers[index].synapse
-    buffer = float(synapse.weight_quant.tensor_quant.msb_clamp_bit_width_impl.bit_width.value)
-    assert float(synapse.quant_weight().bit_width) == buffer
-    return buffer
+    """The bit width brevitas quantizes layer ``index`` with, as quant_weight() reports it."""
+    return float(model.layers[index].synapse.quant_weight().bit_width)
 
 
-def test_set_weight_bits_changes_the_quantizer_grid_and_apply_bits_restores_it_after_state_dict_load() -> None:
+def test_set_weight_bits_changes_the_quantizer_grid_and_survives_a_state_dict_load() -> None:
     model = _model()
-    net = compressible(model)
     state = {k: v.clone() for k, v in model.state_dict().items()}
-    set_weight_bits(model, 0, 2)
-    net.bits[0] = 2
+    before = model.layers[0].synapse.weight.detach().clone()
+    model.layers[0].set_weight_bits(2)
     ints = model.layers[0].integer().weight
     assert model.layers[0].weight_bits == 2 and ints.min() >= -2 and ints.max() <= 1
     assert _quant_bits(model, 0) == 2.0
+    assert torch.equal(model.layers[0].synapse.weight.detach(), before)  # the float weights are kept
     model.load_state_dict(state)
-    # the state_dict load resets brevitas' bit width to the constructor's 4: why Compressible.apply_bits exists
-    assert _quant_bits(model, 0) == 4.0
-    net.apply_bits()
     assert _quant_bits(model, 0) == 2.0 and _quant_bits(model, 1) == 4.0
 
 
@@ -74,9 +68,9 @@ def _coordinate_argmin(model: SpikingMLP, batch: tuple[torch.Tensor, torch.Tenso
         losses = {}
         for candidate in (b, b - 1, b + 1):
             if 2 <= candidate <= 8:
-                set_weight_bits(trial, i, candidate)
+                trial.layers[i].set_weight_bits(candidate)
                 with torch.no_grad():
                     losses[candidate] = float(torch.nn.functional.cross_entropy(trial(x), y))
         bits[i] = min(losses, key=losses.__getitem__)  # first of the least (dicts keep insertion order)
-        set_weight_bits(trial, i, bits[i])
+        trial.layers[i].set_weight_bits(bits[i])
     return bits

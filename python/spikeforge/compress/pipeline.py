@@ -20,7 +20,7 @@ from spikeforge.compress.baselines import METHODS, tighten
 from spikeforge.compress.fpga import AREA, CoreResources
 from spikeforge.compress.problem import SynapseMemory, meets
 from spikeforge.compress.schedule import CompressResult, ScheduleConfig
-from spikeforge.compress.snn import compressible, set_weight_bits
+from spikeforge.compress.snn import compressible
 from spikeforge.data.datasets import load_dataset
 from spikeforge.errors import SpikeforgeError
 from spikeforge.estimate.activity import measured
@@ -137,8 +137,8 @@ def compress(model: SpikingMLP, data: Data, board: Board, budget: dict[str, floa
     tightenings = 0
     while True:
         model.config.weight_bits = list(net.bits)
-        for i, b in enumerate(net.bits):  # the quantizers must carry the bits the export writes
-            set_weight_bits(model, i, b)
+        for layer, b in zip(model.layers, net.bits, strict=True):  # the quantizers carry the bits exported
+            layer.set_weight_bits(b)
         hw = export(model, data, {"compress_method": method})
         got = measure(hw, data, board)
         if meets(got, budget):

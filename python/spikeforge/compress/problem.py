@@ -68,12 +68,6 @@ class Compressible:
             layouts.append(Layout(int((kept != 0).sum(0).max().item()), int(kept.abs().sum(1).max().item())))
         return stored, (layouts if self.quantized is not None else None)
 
-    def apply_bits(self) -> None:
-        """Push ``bits`` into the model's quantizers (after a state_dict load, before export)."""
-        if self.set_bits is not None:
-            for i, b in enumerate(self.bits):
-                self.set_bits(i, b)
-
 
 @dataclass(frozen=True)
 class Bounds:

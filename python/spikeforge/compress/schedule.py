@@ -220,6 +220,5 @@ def finetune(comp: MinimaxCompressor, train_batches: Callable[[], Iterable[Any]]
     for group in comp.optimizer.param_groups:
         group["lr"] = lr
     net.model.load_state_dict(best_state)
-    net.apply_bits()  # brevitas keeps bit-widths in buffers that a state_dict round trip may reset
     comp.masks.apply(net)
     return best_acc

@@ -1,4 +1,4 @@
-"""The issue-3 SpikingMLP as a Compressible: its brevitas synapses, cross-entropy on the readout, bit moves."""
+"""The SpikingMLP as a Compressible: its brevitas synapses, cross-entropy on the readout, bit moves."""
 
 from __future__ import annotations
 
@@ -10,15 +10,8 @@ from spikeforge.compress.problem import Compressible
 from spikeforge.snn import SpikingMLP
 
 
-def set_weight_bits(model: SpikingMLP, index: int, bits: int) -> None:
-    """Change layer ``index``'s QAT weight bit-width in place (brevitas keeps it in a stateless buffer)."""
-    layer = model.layers[index]
-    layer.weight_bits = int(bits)
-    layer.synapse.weight_quant.tensor_quant.msb_clamp_bit_width_impl.bit_width.value.fill_(float(bits))
-
-
 def readout_loss(model: torch.nn.Module, batch: Any) -> torch.Tensor:
-    """L(w): cross-entropy on the readout, as the issue-3 training loop."""
+    """L(w): cross-entropy on the readout, as in training."""
     x, y = batch
     return torch.nn.functional.cross_entropy(model(x), y)
 
@@ -30,6 +23,6 @@ def compressible(model: SpikingMLP, learn_bits: bool = True) -> Compressible:
         layers=[layer.synapse for layer in model.layers],
         loss=readout_loss,
         bits=[int(layer.weight_bits) for layer in model.layers],
-        set_bits=(lambda i, b: set_weight_bits(model, i, b)) if learn_bits else None,
+        set_bits=(lambda i, b: model.layers[i].set_weight_bits(b)) if learn_bits else None,
         quantized=lambda i: model.layers[i].synapse.quant_weight().int(),
     )

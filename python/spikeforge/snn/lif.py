@@ -50,6 +50,11 @@ class IntegerLayer:
     reset: str
 
 
+def _check_weight_bits(bits: int) -> None:
+    if not 2 <= bits <= 8:
+        raise SpikeforgeError(f"weight_bits must be in 2..8, got {bits}")
+
+
 class LIFLayer(nn.Module):
     """Dense QuantLinear synapses feeding SPEC neurons; ``fires=False`` makes a membrane-readout layer."""
 
@@ -71,8 +76,7 @@ class LIFLayer(nn.Module):
         integer_leak: bool = False,
     ) -> None:
         super().__init__()
-        if not 2 <= weight_bits <= 8:
-            raise SpikeforgeError(f"weight_bits must be in 2..8, got {weight_bits}")
+        _check_weight_bits(weight_bits)
         if leak_shift is not None and not 0 <= leak_shift <= LEAK_SHIFT_MAX:
             raise SpikeforgeError(f"leak_shift must be in 0..{LEAK_SHIFT_MAX} or None (no leak), got {leak_shift}")
         if reset not in RESETS:
@@ -96,6 +100,15 @@ class LIFLayer(nn.Module):
         )
         self.bias = nn.Parameter(torch.zeros(n_out)) if bias else None
         self.register_buffer("threshold", torch.full((n_out,), float(threshold)))
+
+    def set_weight_bits(self, bits: int) -> None:
+        """Quantize the synapses to ``bits`` from now on: brevitas' own way, a new injector for the weight
+        quantizer (the learned state is kept), so a later ``load_state_dict`` does not undo it."""
+        _check_weight_bits(bits)
+        self.weight_bits = int(bits)
+        quant = self.synapse.weight_quant
+        quant.quant_injector = quant.quant_injector.let(bit_width=int(bits))
+        quant.init_tensor_quant(preserve_state_dict=True)
 
     # ---- the power-of-two grid -------------------------------------------------------------
     def weight_scale(self) -> torch.Tensor:
