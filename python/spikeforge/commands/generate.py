@@ -1,4 +1,5 @@
-"""`spikeforge generate rtl MODEL -o DIR`: hardware sources for a model (the Verilog core; HLS comes later)."""
+"""`spikeforge generate rtl|hls MODEL -o DIR`: hardware sources for a model (the Verilog core, or the
+hls4ml project of the event-driven HLS C++)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,50 @@ def rtl(model: Path, out_dir: Path, lanes: str) -> None:
             f"  layer{index}: {layer['ROWS']} neuron rows x {layer['P']} lanes, "
             f"{layer['SLOTS']} weight slots x {layer['P'] * (layer['RB'] + layer['LP'] + layer['WB'])} bits"
         )
+
+
+@generate.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path), help="Project folder to write."
+)
+@click.option(
+    "--lanes",
+    default="1",
+    show_default=True,
+    help="Synapses per cycle P (1,2,4,8,16), or one per layer: 4,1.",
+)
+@click.option("--part", default="xc7z020clg400-1", show_default=True, help="FPGA part for Vitis HLS.")
+@click.option("--clock-ns", default=10.0, show_default=True, type=float, help="Target clock period (ns).")
+@click.option(
+    "--tb-samples", default=4, show_default=True, type=click.IntRange(0, 10_000),
+    help="Random samples (seeded) whose golden readouts the project's C simulation test bench checks.",
+)
+@click.option("--tb-timesteps", default=8, show_default=True, type=click.IntRange(1, 100_000),
+              help="Timesteps of each test-bench sample.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the test-bench samples.")
+def hls(model: Path, out_dir: Path, lanes: str, part: str, clock_ns: float, tb_samples: int, tb_timesteps: int,
+        seed: int) -> None:
+    """Write the hls4ml (Vitis HLS) project of MODEL: event-driven C++ with an AXI4-Stream top (SPEC 4)."""
+    import numpy as np
+
+    from spikeforge.commands.common import check_output_dir
+    from spikeforge.hls4ml_ext.convert import sf_layers, to_graph
+    from spikeforge.hls4ml_ext.vitis import top_name, write_test_vectors
+    from spikeforge.hw.model import HardwareModel, file_sha256
+
+    check_output_dir(out_dir)
+    hw = HardwareModel.load(model)
+    graph = to_graph(hw, out_dir, lanes=_parse_lanes(lanes), part=part, clock_period=clock_ns,
+                     model_sha256=file_sha256(model))
+    graph.write()
+    spikes = np.random.default_rng(seed).random((tb_samples, tb_timesteps, hw.n_inputs)) < 0.3
+    words = write_test_vectors(out_dir, hw, spikes) if tb_samples else 0
+    project = graph.config.get_project_name()
+    click.echo(f"{out_dir}: hls4ml project {project}, top {top_name(project)} (build_prj.tcl), part {part}, {clock_ns:g} ns")
+    for node in sf_layers(graph):
+        click.echo(
+            f"  {node.name}: {node.get_attr('n_in')} -> {node.get_attr('n_out')}, {node.get_attr('lanes')} lanes, "
+            f"{node.get_attr('slots')} fan-out slots"
+        )
+    click.echo(f"  test bench: {tb_samples} samples (seed {seed}), {words} golden readout words in tb_data/")

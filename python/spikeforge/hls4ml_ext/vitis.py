@@ -19,6 +19,7 @@ from hls4ml.model.flow import get_flow, register_flow
 from hls4ml.writer.vitis_writer import VitisWriter
 
 from spikeforge._files import packaged
+from spikeforge.atomic import atomic_write_text
 from spikeforge.errors import SpikeforgeError
 from spikeforge.hls4ml_ext.convert import layer_dicts, sf_layers
 from spikeforge.hls4ml_ext.passes import PASSES
@@ -238,3 +239,20 @@ def load_model(graph, model: HardwareModel, lib: ctypes.CDLL | None = None) -> N
             rc = fn(var.name.encode(), values.ctypes.data_as(ctypes.c_void_p), ctypes.c_long(values.size))
             if rc != 0:
                 raise RuntimeError(f"the bridge refused {var.name} ({values.size} values): code {rc}")
+
+
+def write_test_vectors(project_dir: str | Path, model: HardwareModel, spikes: np.ndarray) -> int:
+    """Write tb_data/sf_input.txt and sf_expected.txt (golden readouts) for the project's C simulation
+    test bench; returns the number of expected output words."""
+    from spikeforge.hw import golden
+    from spikeforge.hw.events import encode_readout
+
+    spikes = check_spike_trains(spikes, model.n_inputs)
+    stream = encode_spikes(spikes)
+    out = encode_readout(golden.run(model, spikes).readout)
+    tb = Path(project_dir) / "tb_data"
+    tb.mkdir(parents=True, exist_ok=True)
+    for name, s in (("sf_input.txt", stream), ("sf_expected.txt", out)):
+        lines = "".join(f"{int(w)} {int(b)}\n" for w, b in zip(s.words, s.last, strict=True))
+        atomic_write_text(tb / name, lines)
+    return len(out)
