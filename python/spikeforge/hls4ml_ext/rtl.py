@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from hls4ml.backends.backend import Backend
+from hls4ml.backends.fpga.fpga_backend import FPGABackend
 from hls4ml.model.flow import register_flow
 from hls4ml.model.optimizer import model_optimizer
 from hls4ml.writer.writers import Writer, get_writer
@@ -61,6 +62,11 @@ class SFRTLBackend(Backend):
 
     def create_layer_class(self, layer_class):
         return layer_class
+
+    @classmethod
+    def convert_precision_string(cls, precision):
+        """Precision strings ("ap_int<8>") parse as for hls4ml's FPGA backends."""
+        return FPGABackend.convert_precision_string(precision)
 
     def get_default_flow(self):
         return self._default_flow
