@@ -58,6 +58,8 @@ def load_driver(package_dir: str | os.PathLike) -> ModuleType:
     if not path.is_file():
         raise SpikeforgeError(f"{package_dir}: the package has no driver/driver.py")
     name = f"spikeforge_package_driver_{abs(hash(str(path.resolve())))}"
+    if name in sys.modules:
+        return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

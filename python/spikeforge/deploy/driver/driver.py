@@ -148,7 +148,7 @@ class SpikeforgeOverlay(Overlay):
                 status = channel._mmio.read(channel._offset + 4)
                 kinds = [n for bit, n in ((0x10, "internal"), (0x20, "slave"), (0x40, "decode")) if status & bit]
                 raise DeviceError(
-                    f"the DMA {what} channel stopped with a {'/'.join(kinds) or 'unknown'} error "
+                    f"the DMA {what} channel stopped on an error: {'/'.join(kinds) or 'unknown'} "
                     f"(DMASR 0x{status:08x})"
                 )
             if channel.idle:
