@@ -96,11 +96,13 @@ def _one_layer(weight: np.ndarray) -> HardwareModel:
     return HardwareModel((layer,))
 
 
-def test_slots_are_ceil_fanout_over_lanes():
+def test_bank_entries_split_each_fanout_by_neuron_bank():
     w = np.array([[1, 0, 1], [1, 0, 0], [1, 1, 0], [1, 0, 0]])  # fan-outs 4, 1, 1
     model = _one_layer(w)
-    assert slots_per_input(model.layers[0], 1).tolist() == [4, 1, 1]
-    assert slots_per_input(model.layers[0], 2).tolist() == [2, 1, 1]
+    assert slots_per_input(model.layers[0], 1).tolist() == [[4], [1], [1]]
+    # P = 2: neurons 0, 2 in bank 0 and 1, 3 in bank 1
+    assert slots_per_input(model.layers[0], 2).tolist() == [[2, 2], [1, 0], [1, 0]]
+    assert slots_per_input(model.layers[0], 4).tolist() == [[1, 1, 1, 1], [0, 0, 1, 0], [1, 0, 0, 0]]
 
 
 def test_latency_follows_the_flow_shop_by_hand():
@@ -115,7 +117,9 @@ def test_latency_follows_the_flow_shop_by_hand():
     # t0: events 0 (4 slots) + 2 (1 slot) = 5, update 3 + 4 rows + marker = 8 -> 13; t1: 1 + 8 = 9; readout 4 + 2
     assert est.cycles == 13 + 9 + 4 + 2
     assert est.latency_us == pytest.approx(0.28) and est.fps == pytest.approx(1e6 / 0.28)
-
+    # P = 2 (2 rows): t0 bank 0 has 2 + 1 entries, bank 1 has 2 -> 3, update 3 + 2 + 1 -> 9; t1: 1 + 6
+    est = cycles_per_sample(model, a, lanes=2, clock_mhz=100.0, constants=const)
+    assert est.cycles == 9 + 7 + 4 + 2
 
 
 def test_latency_pipeline_waits_for_the_previous_layer_by_hand():

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from spikeforge.cli import main
+from spikeforge.core.layout import bank_counts
 from spikeforge.estimate.differentiable import LayerShape, Layout, expected_params, resource_torch
 from spikeforge.estimate.resources import core_params, estimate
 from spikeforge.hw.layers import DenseLayer
@@ -94,8 +95,12 @@ def test_actual_layouts_give_the_generators_fanout_counter_and_accumulator_width
     expected = expected_params(shapes, density, bits, [lanes, lanes], hw.readout)
     given = expected_params(shapes, density, bits, [lanes, lanes], hw.readout, layouts)
     assert expected.layers[0].CB < actual.layers[0].CB and expected.layers[0].AW < actual.layers[0].AW
-    for g, a in zip(given.layers, actual.layers, strict=True):
-        assert (g.CB, g.AW) == (a.CB, a.AW)
+    for g, a, la, lay in zip(given.layers, actual.layers, hw.layers, layouts, strict=True):
+        assert g.AW == a.AW
+        # the counter holds the most synapses of one input in one bank: at most min(rows, largest fan-out)
+        most = min(-(-la.n_out // lanes), lay.max_fanout)
+        assert g.CB == most.bit_length() >= a.CB
+        assert int(bank_counts(la.weight, lanes).max()).bit_length() == a.CB
 
 
 @pytest.mark.synth

@@ -1,5 +1,5 @@
 """The RTL generator without a simulator: manifest (SPEC 4), memory images that hold exactly the
-model's nonzero synapses in ceil(fan-out / P) slots per input, the CLI, and the rtl engine end to
+model's nonzero synapses, each in the list of its neuron's bank, the CLI, and the rtl engine end to
 end (marked sim)."""
 
 from __future__ import annotations
@@ -38,30 +38,33 @@ def test_images_hold_exactly_the_nonzero_synapses(lanes: int, tmp_path) -> None:
     assert set(manifest) >= {"top", "sources", "include_dirs", "model_sha256", "parameters"}
     assert manifest["model_sha256"] == file_sha256(model_path)
     assert all((tmp_path / "d" / s).is_file() for s in manifest["sources"])
+    assert all((tmp_path / "d" / s).is_file() for s in manifest["memory_images"])
     assert json.loads((tmp_path / "d" / "manifest.json").read_text()) == manifest
     for index, (layer, lp) in enumerate(zip(model.layers, manifest["parameters"]["layers"], strict=True)):
         ptr = _read_hex(tmp_path / "d" / f"l{index}_ptr.mem")
-        slots = _read_hex(tmp_path / "d" / f"l{index}_w.mem")
-        assert len(ptr) == lp["N_IN"] and len(slots) == lp["SLOTS"]
+        banks = [_read_hex(tmp_path / "d" / f"l{index}_w{b:x}.mem") for b in range(lp["P"])]
+        assert len(ptr) == lp["N_IN"] and all(len(entries) == lp["SLOTS"] for entries in banks)
         rebuilt = np.zeros((lp["ROWS"] * lp["P"], lp["N_IN"]), dtype=np.int64)
-        lane_bits = lp["RB"] + lp["LP"] + lp["WB"]
+        pw = lp["SA"] + lp["CB"]
+        used = [np.zeros(lp["SLOTS"], dtype=bool) for _ in range(lp["P"])]
         for i, word in enumerate(ptr):
-            first, count = word >> lp["CB"], _field(word, 0, lp["CB"])
-            for s in range(first, first + count):
-                for p in range(lp["P"]):
-                    lane = _field(slots[s], p * lane_bits, lane_bits)
-                    w = _signed(_field(lane, 0, lp["WB"]), lp["WB"])
-                    q = lane >> lp["WB"]
-                    if w:
-                        assert rebuilt[q, i] == 0, "a synapse is stored twice"
-                        rebuilt[q, i] = w
+            for b in range(lp["P"]):
+                field = _field(word, b * pw, pw)
+                first, count = field >> lp["CB"], _field(field, 0, lp["CB"])
+                for s in range(first, first + count):
+                    entry = banks[b][s]
+                    w = _signed(_field(entry, 0, lp["WB"]), lp["WB"])
+                    q = (entry >> lp["WB"]) * lp["P"] + b  # bank b holds neurons q with q % P == b
+                    assert w != 0 and rebuilt[q, i] == 0 and not used[b][s], "a synapse is stored twice"
+                    rebuilt[q, i] = w
+                    used[b][s] = True
         # neurons keep their order (padded to ROWS*P), inputs too: the stored matrix IS the model's
         np.testing.assert_array_equal(rebuilt[: layer.n_out, : layer.n_in], layer.weight)
         assert not rebuilt[layer.n_out :].any() and not rebuilt[:, layer.n_in :].any()
-        # work is events x fan-out / P: an input with fan-out f takes exactly ceil(f / P) slots
-        fanout = np.count_nonzero(rebuilt, axis=0)
-        counts = np.array([_field(w, 0, lp["CB"]) for w in ptr])
-        np.testing.assert_array_equal(counts, -(-fanout // lp["P"]))
+        # every list entry is one synapse: the banks hold exactly the nonzero weights, nothing padded in
+        assert sum(int(u.sum()) for u in used) == np.count_nonzero(layer.weight)
+        # the deepest bank sets the memory depth
+        assert lp["SLOTS"] == max(1, max(int(u.sum()) for u in used))
         nrn = _read_hex(tmp_path / "d" / f"l{index}_nrn.mem")
         lane_bits = lp["M"] + lp["BW"]
         theta = [

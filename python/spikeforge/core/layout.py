@@ -1,9 +1,10 @@
-"""The memory layout of one layer of the core: CSR-like slot lists of every input's synapses.
+"""The memory layout of one layer of the core: per-bank synapse lists of every input.
 
-Every input's nonzero synapses (target neuron q, weight) are packed P to a slot, in neuron
-order, so an event with fan-out f costs ceil(f / P) slots: the work is events x fan-out / P.
-Lane p of the core accumulates into its own copy of the accumulators (summed in the neuron
-phase), so any synapse may sit in any lane. Neuron q's state is at row q // P, sub-word q % P.
+Neuron q lives in bank q % P, row q // P; bank b owns the accumulators of its neurons and a list
+memory of {row, weight} entries. Input i's synapses onto bank b's neurons are ``count[i, b]``
+consecutive entries of bank b's list starting at ``first[i, b]`` (in neuron order). Banks work
+through their own entries independently, so an event costs each bank only its own share of the
+fan-out, and no two banks ever touch the same memory: area grows linearly with P.
 """
 
 from __future__ import annotations
@@ -15,26 +16,40 @@ import numpy as np
 
 @dataclass(frozen=True)
 class LayerLayout:
-    """Weights padded to ROWS*P neurons and the slot lists derived from them."""
+    """Weights padded to ROWS*P neurons and the per-bank synapse lists derived from them."""
 
     weight: np.ndarray  # [rows*P, n_in] (padded neurons have zero rows)
     threshold: np.ndarray  # [rows*P] (padding: 1)
     bias: np.ndarray  # [rows*P] (padding: 0)
     lanes: int
-    first_slot: np.ndarray  # [n_in]
-    slot_count: np.ndarray  # [n_in]
-    slot_neuron: np.ndarray  # [slots, P] target neuron q
-    slot_weight: np.ndarray  # [slots, P] (0 = empty lane)
+    first: np.ndarray  # [n_in, P] first entry of input i in bank b's list
+    count: np.ndarray  # [n_in, P] entries of input i in bank b's list
+    entry_row: np.ndarray  # [P, slots] row (neuron // P) of each entry, 0-padded
+    entry_weight: np.ndarray  # [P, slots] weight of each entry (0 = padding)
 
     @property
     def rows(self) -> int:
         return self.weight.shape[0] // self.lanes
 
+    @property
+    def slots(self) -> int:
+        """Depth of the deepest bank list (every bank's memory has this depth)."""
+        return self.entry_row.shape[1]
+
+
+def bank_counts(weight: np.ndarray, lanes: int) -> np.ndarray:
+    """[n_in, P]: synapses of each input onto each bank (neuron q in bank q % P)."""
+    n_out = weight.shape[0]
+    rows = -(-n_out // lanes)
+    nz = np.zeros((rows * lanes, weight.shape[1]), dtype=bool)
+    nz[:n_out] = weight != 0
+    return nz.reshape(rows, lanes, -1).sum(axis=0).T.astype(np.int64)
+
 
 def layer_layout(
     weight: np.ndarray, threshold: np.ndarray, bias: np.ndarray, lanes: int, n_in: int
 ) -> LayerLayout:
-    """Slot lists of a layer with ``weight`` [n_out, n_in_logical] padded to ``n_in`` inputs."""
+    """Bank lists of a layer with ``weight`` [n_out, n_in_logical] padded to ``n_in`` inputs."""
     n_out = weight.shape[0]
     rows = -(-n_out // lanes)
     padded = np.zeros((rows * lanes, n_in), dtype=np.int64)
@@ -43,24 +58,24 @@ def layer_layout(
     theta[:n_out] = threshold
     b = np.zeros(rows * lanes, dtype=np.int64)
     b[:n_out] = bias
-    fanout = np.count_nonzero(padded, axis=0)
-    count = -(-fanout // lanes)
-    first = np.concatenate(([0], np.cumsum(count)[:-1])).astype(np.int64)
-    total = int(count.sum())
-    neuron = np.zeros(total * lanes, dtype=np.int64)
-    wvals = np.zeros(total * lanes, dtype=np.int64)
+    count = bank_counts(padded, lanes)
+    first = np.cumsum(count, axis=0) - count
+    depth = max(1, int(count.sum(axis=0).max(initial=0)))
+    entry_row = np.zeros((lanes, depth), dtype=np.int64)
+    entry_weight = np.zeros((lanes, depth), dtype=np.int64)
     i_idx, q_idx = np.nonzero(padded.T)  # sorted by input, then neuron
-    rank = np.arange(i_idx.size) - np.concatenate(([0], np.cumsum(fanout)[:-1]))[i_idx]
-    pos = first[i_idx] * lanes + rank
-    neuron[pos] = q_idx
-    wvals[pos] = padded[q_idx, i_idx]
+    for bank in range(lanes):
+        sel = q_idx % lanes == bank
+        n = int(sel.sum())
+        entry_row[bank, :n] = q_idx[sel] // lanes
+        entry_weight[bank, :n] = padded[q_idx[sel], i_idx[sel]]
     return LayerLayout(
         weight=padded,
         threshold=theta,
         bias=b,
         lanes=lanes,
-        first_slot=first,
-        slot_count=count,
-        slot_neuron=neuron.reshape(total, lanes),
-        slot_weight=wvals.reshape(total, lanes),
+        first=first,
+        count=count,
+        entry_row=entry_row,
+        entry_weight=entry_weight,
     )

@@ -20,6 +20,7 @@ from spikeforge.hw.model import HardwareModel
 LANES = (1, 2, 4, 8, 16)
 # fields of LayerParams that may grow to fit several models in one build; the rest must match
 WIDENABLE = ("SLOTS", "CB", "AW", "BW")
+EQ_LOG = 5  # log2 depth of each bank's event queue: absorbs the banks' per-event imbalance
 
 
 def address_bits(n: int) -> int:
@@ -52,6 +53,7 @@ class LayerParams:
     LAST: int
     CW: int
     FIFO_LOG: int
+    EQ_LOG: int
     OUT_W: int
 
     def derived(self) -> LayerParams:
@@ -105,7 +107,8 @@ def layer_params(*, prev: LayerParams | None, n_inputs: int, p: int, rows: int, 
                  readout: str) -> LayerParams:
     """The sf_layer parameters of one layer, as the generator builds them (and the differentiable resource
     model estimates them). ``prev``: the previous layer's parameters (None for the first layer, whose inputs
-    are the model's ``n_inputs``); ``slots``: total weight slots; ``max_slot_count``: most slots of one input;
+    are the model's ``n_inputs``); ``slots``: depth of the deepest bank's synapse list; ``max_slot_count``: most
+    synapses of one input onto one bank;
     ``l1``: largest L1 norm of one neuron's integer weights (the estimate passes its expected value, a
     float >= 1); ``bw``: bias width."""
     n_in, ia = (n_inputs, address_bits(n_inputs)) if prev is None else (prev.ROWS * prev.P, prev.RB + prev.LP)
@@ -132,7 +135,8 @@ def layer_params(*, prev: LayerParams | None, n_inputs: int, p: int, rows: int, 
         FIRE=int(fire),
         LAST=int(last),
         CW=32 if (last and fire) else 2,
-        FIFO_LOG=min(4, address_bits(rows + 1)) if last else min(9, max(2, address_bits(rows + 2))),
+        FIFO_LOG=min(4, address_bits(rows + 1)) if last else min(9, max(3, address_bits(rows + 6))),
+        EQ_LOG=EQ_LOG,
         OUT_W=(rb + 32 * p) if last else (2 + rb + p),
     ).derived()
 
@@ -147,8 +151,8 @@ def core_params(model: HardwareModel, lanes: int | list[int] = 1) -> tuple[CoreP
             n_inputs=model.n_inputs,
             p=lay.lanes,
             rows=lay.rows,
-            slots=int(lay.slot_count.sum()),
-            max_slot_count=int(lay.slot_count.max(initial=0)),
+            slots=lay.slots,
+            max_slot_count=int(lay.count.max(initial=0)),
             wb=layer.weight_bits,
             m=layer.membrane_bits,
             l1=int(np.abs(lay.weight).sum(axis=1).max()),

@@ -6,9 +6,9 @@ compressor's budget constraints (issue 6).
     out["lut"], out["ff"], out["bram18"], out["dsp"], out["cycles"]   # 0-d tensors
 
 Forward values are the analytical model itself (model.py, memories.py, latency constants) evaluated on
-the core the generator would build for a model of that density and bit-width, in expectation: each
-input's slots = E[ceil(fan-out / P)] with fan-out ~ Binomial(n_out, density), SLOTS = n_in * slots,
-accumulator guard bits from the expected L1 norm (uniform weights). Gradients are straight-through
+the core the generator would build for a model of that density and bit-width, in expectation: a bank of
+ROWS = ceil(n_out / P) neurons holds ROWS * density entries per input, SLOTS = n_in * that, accumulator guard
+bits from the expected L1 norm (uniform weights). Gradients are straight-through
 secants: d/d(density) from +-0.05, d/d(bits) from +-1 bit, so the step functions (block-RAM counts,
 address widths) pass a useful slope. torch is imported lazily.
 """
@@ -33,20 +33,9 @@ DENSITY_STEP = 0.05
 BITS_STEP = 1.0
 
 
-def _binomial_cdf(n: int, d: float) -> list[float]:
-    """P(X <= k) for k = 0..n, X ~ Binomial(n, d)."""
-    pmf = [math.comb(n, k) * d**k * (1 - d) ** (n - k) for k in range(n + 1)]
-    out, acc = [], 0.0
-    for p in pmf:
-        acc += p
-        out.append(min(acc, 1.0))
-    return out
-
-
 def expected_slots(n_out: int, d: float, lanes: int) -> float:
-    """Expected weight slots of one input: E[ceil(X / P)], X ~ Binomial(n_out, d) its fan-out."""
-    cdf = _binomial_cdf(n_out, d)
-    return sum(math.ceil(k / lanes) * (cdf[k] - (cdf[k - 1] if k else 0.0)) for k in range(n_out + 1))
+    """Expected synapse-list entries of one input in the fullest bank (ceil(n_out / P) neurons)."""
+    return -(-n_out // lanes) * d
 
 
 @dataclass(frozen=True)
@@ -83,11 +72,10 @@ def expected_params(shapes: list[LayerShape], density: list[float], bits: list[f
         wb = min(max(int(round(b)), 2), 16)
         rows = -(-shape.n_out // p)
         slots = expected_slots(shape.n_out, d, p)
-        max_fanout = shape.n_out * d + 3 * math.sqrt(shape.n_out * d * (1 - d))
-        max_slots = min(rows, math.ceil(max_fanout / p))
+        max_slots = min(rows, math.ceil(rows * d + 3 * math.sqrt(rows * d * (1 - d))))
         l1: int | float = max(1.0, shape.n_in * d * 2 ** (wb - 2))
         if layout is not None:  # as the generator: the actual largest fan-out and L1 norm
-            max_slots = -(-layout.max_fanout // p)
+            max_slots = min(rows, layout.max_fanout)
             l1 = layout.max_l1
         layers.append(layer_params(
             prev=layers[-1] if layers else None, n_inputs=shapes[0].n_in, p=p, rows=rows,

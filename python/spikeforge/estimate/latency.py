@@ -1,15 +1,16 @@
 """Latency model of the event-driven core (hls/rtl/sf_layer.v): cycles per sample from the architecture
 and the spike activity.
 
-Per layer and timestep t, the synapse engine takes ``max(min_event_cycles, slots_i + event_cycles)``
-cycles for each input event i, where slots_i = ceil(fan-out_i / P) is the number of P-wide weight slots
-of input i (every lane accumulates into its own copy, so any synapse fits any lane). The end-of-timestep marker then drains the pipeline
-(``drain_cycles``) and updates ROWS = ceil(n_out / P) rows at one per cycle (``row_cycles``) plus the
-marker row. Layers form a pipeline over timesteps (layer l works on t while layer l-1 works on t+1),
-so finish times follow the flow-shop recurrence ``F[l][t] = max(F[l][t-1], F[l-1][t]) + W[l][t]``; samples
-follow back to back, and the last sample's readout streams n_out words (``readout_cycles`` each).
-Cycles per sample = (finish of the batch) / samples, as the RTL runner measures it. The constants live in
-calibration.json (key ``latency``).
+Per layer and timestep t, input events are taken at most one per cycle (``min_event_cycles``), and
+bank b of the P banks works through ``count[i, b]`` synapse-list entries of each event i (its share of
+input i's fan-out, one entry per cycle). Banks run decoupled behind their event queues, so the
+synapse phase takes ``max(events * min_event_cycles, max_b sum_i count[i, b] + event_cycles)``. The
+end-of-timestep marker then drains the banks (``drain_cycles``) and updates ROWS = ceil(n_out / P) rows at
+one per cycle (``row_cycles``) plus the marker row and the neuron pipeline (``timestep_cycles``). Layers form
+a pipeline over timesteps (layer l works on t while layer l-1 works on t+1), so finish times follow the
+flow-shop recurrence ``F[l][t] = max(F[l][t-1], F[l-1][t]) + W[l][t]``; samples follow back to back, and the
+last sample's readout streams n_out words (``readout_cycles`` each). Cycles per sample = (finish of the batch)
+/ samples, as the RTL runner measures it. The constants live in calibration.json (key ``latency``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from spikeforge.core.layout import bank_counts
 from spikeforge.estimate.activity import Activity
 from spikeforge.estimate.calibration import load_constants
 from spikeforge.hw.layers import DenseLayer
@@ -43,24 +45,26 @@ class LatencyEstimate:
 
 
 def slots_per_input(layer: DenseLayer, lanes: int) -> np.ndarray:
-    """Weight slots each input of ``layer`` occupies: ceil(fan-out / P), since every lane owns a private
-    accumulator copy and so any synapse can go in any lane."""
-    return -(-np.count_nonzero(layer.weight, axis=0) // lanes)
+    """[n_in, P]: synapse-list entries of each input in each bank (neuron q in bank q % P)."""
+    return bank_counts(layer.weight, lanes)
 
 
 def event_cycles(slots: np.ndarray | float, const: dict[str, float]) -> np.ndarray:
-    """Cycles of the synapse engine for one input event of ``slots`` weight slots (per input, or a mean)."""
+    """Cycles per event of one bank with a mean of ``slots`` entries per event (expected-value models)."""
     return np.maximum(const["min_event_cycles"], slots + const["event_cycles"])
 
 
 def update_cycles(rows: int, const: dict[str, float]) -> float:
-    """Cycles of one layer's end of timestep: drain the pipeline, update ``rows`` rows and the marker row."""
+    """Cycles of one layer's end of timestep: drain the banks, update ``rows`` rows and the marker row."""
     return const["drain_cycles"] + const["row_cycles"] * (rows + 1) + const["timestep_cycles"]
 
 
-def layer_work(events: np.ndarray, slots: np.ndarray, rows: int, const: dict[str, float]) -> np.ndarray:
-    """W[b, t]: cycles one layer spends on timestep t of sample b, for input spikes ``events`` [B, T, n_in]."""
-    return events @ event_cycles(slots, const).astype(np.float64) + update_cycles(rows, const)
+def layer_work(events: np.ndarray, counts: np.ndarray, rows: int, const: dict[str, float]) -> np.ndarray:
+    """W[b, t]: cycles one layer spends on timestep t of sample b, for input spikes ``events`` [B, T, n_in]
+    and the per-bank entry counts ``counts`` [n_in, P]."""
+    busiest = (events @ counts.astype(np.float64)).max(axis=-1) + const["event_cycles"] * (events.sum(-1) > 0)
+    synapse = np.maximum(events.sum(axis=-1) * const["min_event_cycles"], busiest)
+    return synapse + update_cycles(rows, const)
 
 
 def cycles_per_sample(model: HardwareModel, activity: Activity, lanes: int | list[int] = 1,
@@ -70,8 +74,8 @@ def cycles_per_sample(model: HardwareModel, activity: Activity, lanes: int | lis
     per = [lanes] * len(model.layers) if isinstance(lanes, int) else list(lanes)
     works = []
     for layer, events, p in zip(model.layers, activity.layers, per, strict=True):
-        slots = slots_per_input(layer, p)
-        works.append(layer_work(events.astype(np.float64), slots, -(-layer.n_out // p), const))
+        counts = slots_per_input(layer, p)
+        works.append(layer_work(events.astype(np.float64), counts, -(-layer.n_out // p), const))
     batch, steps = works[0].shape
     finish = np.zeros(len(works))
     for b in range(batch):

@@ -2,7 +2,7 @@
 
 The Verilog lives in template files under hls/rtl (parameterized modules plus a small top
 template); this module fills them in with the core's parameters (spikeforge.core), writes the
-$readmemh images of every layer (pointer memory, P-lane weight slots, neuron ROM) and
+$readmemh images of every layer (pointer memory, per-bank synapse lists, neuron ROM) and
 manifest.json (SPEC 4). ``write_images`` packs any model that fits an existing (merged) core.
 """
 
@@ -27,6 +27,8 @@ from spikeforge.hw.model import HardwareModel, file_sha256
 
 SOURCES = ("sf_fifo.v", "sf_input.v", "sf_layer.v", "sf_spike_ser.v", "sf_readout_ser.v")
 TOP = "spikeforge_core"
+
+
 def _hex_lines(values: list[int], bits: int) -> str:
     digits = max(1, -(-bits // 4))
     return "".join(f"{v:0{digits}x}\n" for v in values)
@@ -47,17 +49,23 @@ def _pack(lanes: np.ndarray, fields: list[tuple[np.ndarray, int]]) -> list[int]:
     return words
 
 
+def bank_file(index: int, bank: int) -> str:
+    """Name of layer ``index``'s bank ``bank`` synapse list image (sf_layer.v: W_FILE + hex digit)."""
+    return f"l{index}_w{bank:x}.mem"
+
+
 def image_texts(lays: list[LayerLayout], params: CoreParams) -> dict[str, str]:
     """The $readmemh images of every layer, file name -> text, padded to the memory depths."""
     files: dict[str, str] = {}
     for index, (lay, lp) in enumerate(zip(lays, params.layers, strict=True)):
-        ptr = [(int(f) << lp.CB) | int(c) for f, c in zip(lay.first_slot, lay.slot_count, strict=True)]
-        files[f"l{index}_ptr.mem"] = _hex_lines(ptr + [0] * (lp.N_IN - len(ptr)), lp.SA + lp.CB)
-        pad = lp.SLOTS - lay.slot_neuron.shape[0]
-        neuron = np.concatenate([lay.slot_neuron, np.zeros((pad, lp.P), dtype=np.int64)])
-        sw = np.concatenate([lay.slot_weight, np.zeros((pad, lp.P), dtype=np.int64)])
-        words = _pack((lp.SLOTS, lp.P), [(neuron, lp.RB + lp.LP), (sw, lp.WB)])
-        files[f"l{index}_w.mem"] = _hex_lines(words, lp.P * (lp.RB + lp.LP + lp.WB))
+        ptr_fields = (lay.first << lp.CB) | lay.count  # [n_in, P]: {first entry, count} per bank
+        ptr = _pack((lay.first.shape[0], lp.P), [(ptr_fields, lp.SA + lp.CB)])
+        files[f"l{index}_ptr.mem"] = _hex_lines(ptr + [0] * (lp.N_IN - len(ptr)), lp.P * (lp.SA + lp.CB))
+        mask = (1 << lp.WB) - 1
+        for bank in range(lp.P):
+            words = ((lay.entry_row[bank] << lp.WB) | (lay.entry_weight[bank] & mask)).tolist()
+            words += [0] * (lp.SLOTS - len(words))
+            files[bank_file(index, bank)] = _hex_lines(words, lp.RB + lp.WB)
         theta = lay.threshold.reshape(lp.ROWS, lp.P)
         bias = lay.bias.reshape(lp.ROWS, lp.P)
         words = _pack((lp.ROWS, lp.P), [(theta, lp.M), (bias, lp.BW)])
@@ -81,7 +89,7 @@ def write_images(model: HardwareModel, out_dir: str | os.PathLike, params: CoreP
 def _verilog_params(lp: LayerParams, index: int) -> str:
     fields = [f".{k}({v})" for k, v in asdict(lp).items()]
     fields += [
-        f'.{k}("l{index}_{s}.mem")' for k, s in (("PTR_FILE", "ptr"), ("W_FILE", "w"), ("NRN_FILE", "nrn"))
+        f'.{k}("l{index}_{s}")' for k, s in (("PTR_FILE", "ptr.mem"), ("W_FILE", "w"), ("NRN_FILE", "nrn.mem"))
     ]
     return ", ".join(fields)
 
@@ -149,4 +157,8 @@ def generate_rtl(
 
 
 def _image_names(params: CoreParams) -> list[str]:
-    return [f"l{i}_{s}.mem" for i in range(len(params.layers)) for s in ("ptr", "w", "nrn")]
+    return [
+        name
+        for i, lp in enumerate(params.layers)
+        for name in (f"l{i}_ptr.mem", *(bank_file(i, b) for b in range(lp.P)), f"l{i}_nrn.mem")
+    ]
