@@ -11,26 +11,32 @@ import pytest
 
 from spikeforge.cli import main
 from spikeforge.data.datasets import load_dataset
+from spikeforge.errors import SpikeforgeError
 from spikeforge.estimate.resources import estimate
 from spikeforge.flow import FlowConfig, run_flow
 from spikeforge.hw import golden
 from spikeforge.hw.model import HardwareModel, file_sha256
+from spikeforge.hw.random_model import random_model
+from spikeforge.train.config import TrainConfig
 
 
 @pytest.mark.slow
 @pytest.mark.sim
 @pytest.mark.synth
 def test_demo_flow_end_to_end(tmp_path, capsys):
-    cfg = FlowConfig(output_dir=tmp_path, epochs=3, quiet=True)
+    cfg = FlowConfig(output_dir=tmp_path, train=TrainConfig(dataset="digits", hidden=[128], epochs=3), quiet=True)
     state = run_flow(cfg, echo=lambda _: None)
-    report = json.loads((tmp_path / "flow_report.json").read_text())
+    written = json.loads((tmp_path / "flow_report.json").read_text())
+    assert written["status"] == "complete"
+    report = written["steps"]
     assert list(report) == ["model", "compress", "golden", "rtl", "estimate"]
 
     dense = HardwareModel.load(tmp_path / "model.npz")
     compressed = HardwareModel.load(tmp_path / "compressed" / "model.npz")
-    assert state.model_path == tmp_path / "compressed" / "model.npz"
+    assert state.path("model") == tmp_path / "compressed" / "model.npz"
     # the budget holds by the resource model, recomputed from the written file
-    assert estimate(compressed, cfg.lanes).totals()["bram18"] <= cfg.bram_budget < estimate(dense, cfg.lanes).totals()["bram18"]
+    budget = cfg.budgets["bram18"]
+    assert estimate(compressed, cfg.lanes).totals()["bram18"] <= budget < estimate(dense, cfg.lanes).totals()["bram18"]
     assert compressed.summary()["total"]["nonzeros"] < dense.summary()["total"]["nonzeros"]
 
     # the saved flow samples are the first test spike trains, encoded as the compressed model's meta says
@@ -67,7 +73,58 @@ def test_demo_flow_end_to_end(tmp_path, capsys):
 
 
 def test_unknown_flow_step_is_refused(tmp_path):
-    from spikeforge.errors import SpikeforgeError
-
     with pytest.raises(SpikeforgeError, match="unknown flow step 'bake'"):
         run_flow(FlowConfig(output_dir=tmp_path, steps=["model", "bake"]), echo=lambda _: None)
+    with pytest.raises(SpikeforgeError, match="unknown flow step 'bake'"):
+        run_flow(FlowConfig(output_dir=tmp_path, start_step="bake"), echo=lambda _: None)
+
+
+def test_a_step_without_its_inputs_is_one_sentence_before_any_work(tmp_path):
+    with pytest.raises(SpikeforgeError, match=r"step 'golden' needs a hardware model file, .* run step 'model' first"):
+        run_flow(FlowConfig(output_dir=tmp_path, steps=["golden"]), echo=lambda _: None)
+    with pytest.raises(SpikeforgeError, match=r"step .estimate. needs a hardware model file"):
+        run_flow(FlowConfig(output_dir=tmp_path, start_step="estimate"), echo=lambda _: None)
+    assert not (tmp_path / "flow_report.json").exists()
+
+
+def test_config_round_trips_json_and_refuses_unknown_keys(tmp_path):
+    cfg = FlowConfig(output_dir=tmp_path, train=TrainConfig(dataset="digits", hidden=[16, 8], encoder="latency"),
+                     board="zcu104", budgets={"lut": 900.0, "latency_us": 50.0}, lanes=[2, 1], stop_step="golden")
+    again = FlowConfig.from_json(json.loads(json.dumps(cfg.to_json())))
+    assert again == cfg and again.train.hidden == [16, 8] and again.train.encoder == "latency"
+    (tmp_path / "bad.json").write_text(json.dumps({**cfg.to_json(), "bram": 3}))
+    with pytest.raises(SpikeforgeError, match="bad.json: unknown flow config key 'bram'"):
+        FlowConfig.load(tmp_path / "bad.json")
+    with pytest.raises(SpikeforgeError, match="unknown budget 'bram'"):
+        FlowConfig(budgets={"bram": 3})
+
+
+def test_start_step_resumes_from_the_previous_run_and_the_report_keeps_its_status(tmp_path, capsys):
+    """A golden-only run on a model left by an earlier run, then a failing step recorded as failed."""
+    from spikeforge.flow.state import FlowState
+
+    model = random_model([64, 16, 10], seed=2)
+    model = HardwareModel(model.layers, model.readout, {"timesteps": 4, "encoder": "rate", "dataset": "digits"})
+    model.save(tmp_path / "model.npz")
+    earlier = FlowState(tmp_path)
+    earlier.set("model", tmp_path / "model.npz")
+    earlier.save()
+    state = run_flow(FlowConfig(output_dir=tmp_path, start_step="golden", stop_step="golden", flow_samples=5),
+                     echo=lambda _: None)
+    data = load_dataset("digits")
+    spikes, labels = data.spike_trains("test", 4, "rate"), data.labels("test")
+    accuracy = float(np.mean(golden.run(model, spikes).prediction == labels))
+    assert state.report["golden"]["hardware_accuracy_test"] == pytest.approx(accuracy)
+    np.testing.assert_array_equal(np.load(tmp_path / "inputs.npy"), spikes[:5].astype(np.uint8))
+    assert json.loads((tmp_path / "flow_report.json").read_text())["status"] == "complete"
+    # the estimate step finds model and inputs; a broken design folder fails it, and the report says so
+    (tmp_path / "rtl").mkdir()  # a design folder without its manifest
+    config = tmp_path / "cfg.json"
+    config.write_text(json.dumps({"output_dir": str(tmp_path), "start_step": "estimate"}))
+    saved = json.loads((tmp_path / "flow_state.json").read_text())
+    saved["artifacts"]["design"] = "rtl"
+    (tmp_path / "flow_state.json").write_text(json.dumps(saved))
+    assert main(["flow", str(config), "--quiet"]) == 2
+    written = json.loads((tmp_path / "flow_report.json").read_text())
+    assert written["status"] == "failed" and written["step"] == "estimate"
+    assert "golden" in written["steps"]

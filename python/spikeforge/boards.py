@@ -11,6 +11,7 @@ from typing import Any
 from spikeforge.errors import SpikeforgeError
 
 RESOURCES = ("lut", "ff", "bram18", "uram", "dsp")
+DEFAULT_BOARD = "pynq-z2"  # the board every command targets unless told otherwise
 _REQUIRED = ("name", "part", "family", *RESOURCES, "default_clock_mhz", "sources")
 
 

@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "info": "spikeforge.commands.info:info",
     "simulate": "spikeforge.commands.simulate:simulate",
     "demo": "spikeforge.commands.demo:demo",
+    "flow": "spikeforge.commands.flow:flow",
     "generate": "spikeforge.commands.generate:generate",
     "train": "spikeforge.commands.train:train",
     "import-nir": "spikeforge.commands.import_nir:import_nir",

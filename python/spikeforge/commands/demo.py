@@ -13,11 +13,8 @@ import click
 def demo(output_dir: Path, quiet: bool) -> None:
     """Run every stage of the flow that exists on the default data and write the results to OUTPUT."""
     from spikeforge.commands.common import check_output_dir
-    from spikeforge.flow import FlowConfig, run_flow
+    from spikeforge.commands.flow import run_and_print
+    from spikeforge.flow import FlowConfig
 
     check_output_dir(output_dir)
-    state = run_flow(FlowConfig(output_dir=output_dir, quiet=quiet), echo=click.echo)
-    width = max(map(len, state.report))
-    for stage, facts in state.report.items():
-        click.echo(f"  {stage:<{width}}  {facts['summary']}")
-    click.echo(f"done: results in {output_dir}/ (flow_report.json, estimate.txt, compressed/report.md, rtl/)")
+    run_and_print(FlowConfig(output_dir=output_dir, quiet=quiet))

@@ -1,0 +1,181 @@
+"""The flow's steps: ``step(state, cfg) -> report entry``, each registered with the artifacts it needs
+and makes. The default order trains, compresses under the budgets, runs the golden simulator, checks
+the generated Verilog core in Verilator against it, and estimates resources beside Yosys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spikeforge.atomic import atomic_write, atomic_write_json, atomic_write_text
+from spikeforge.flow.config import FlowConfig
+from spikeforge.flow.state import FlowState
+
+StepFn = Callable[[FlowState, FlowConfig], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A named step: what it needs from earlier steps, what it makes, and its body."""
+
+    name: str
+    run: StepFn
+    needs: tuple[str, ...]
+    makes: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        return (self.run.__doc__ or self.name).splitlines()[0]
+
+
+STEPS: dict[str, Step] = {}
+
+
+def step(name: str, *, needs: tuple[str, ...] = (), makes: tuple[str, ...] = ()) -> Callable[[StepFn], StepFn]:
+    """Register a step function under ``name`` (steps run in registration order by default)."""
+
+    def register(fn: StepFn) -> StepFn:
+        assert name not in STEPS, name
+        STEPS[name] = Step(name, fn, needs, makes)
+        return fn
+
+    return register
+
+
+def _sizes(model) -> str:
+    return "-".join(str(n) for n in [model.n_inputs, *(layer.n_out for layer in model.layers)])
+
+
+@step("model", makes=("checkpoint", "model"))
+def step_model(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
+    """Train a spiking MLP with brevitas QAT and export it as model.npz."""
+    from spikeforge.train.run import run_training
+
+    report = run_training(cfg.train, cfg.output_dir, quiet=cfg.quiet)
+    state.set("checkpoint", Path(report.files["checkpoint"]))
+    state.set("model", Path(report.files["model"]))
+    model = state.model()
+    return {
+        "source": f"trained on {cfg.train.dataset} ({report.training['epochs_run']} epochs, "
+                  f"{report.training['train_seconds']:.1f} s)",
+        "float_accuracy_test": report.float_accuracy["test"],
+        "hardware_accuracy_test": report.hardware_accuracy["test"],
+        "membrane_bits": report.membrane_bits,
+        **report.model,
+        "summary": f"{cfg.train.dataset} {_sizes(model)} trained: float {100 * report.float_accuracy['test']:.1f}%, "
+                   f"hardware {100 * report.hardware_accuracy['test']:.1f}% (test)",
+    }
+
+
+@step("compress", needs=("checkpoint",), makes=("checkpoint", "model"))
+def step_compress(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
+    """Compress the trained model (minimax over sparsity and bit-widths) to fit the budgets on the board."""
+    from spikeforge.compress.run import run_compress
+    from spikeforge.compress.schedule import ScheduleConfig
+
+    out = cfg.output_dir / "compressed"
+    budgets: dict[str, float | None] = dict(cfg.budgets)
+    report = run_compress(state.path("checkpoint"), cfg.board, budgets, out, ScheduleConfig(seed=cfg.train.seed),
+                          quiet=cfg.quiet)
+    state.set("checkpoint", out / report["files"]["checkpoint"])
+    state.set("model", out / report["files"]["model"])
+    resources = {r["resource"]: {k: r[k] for k in ("dense", "compressed", "budget")} for r in report["resources"]}
+    accuracy = {k: v["test"] for k, v in report["hardware_accuracy"].items()}
+    moved = ", ".join(f"{k.upper()} {resources[k]['dense']:g} -> {resources[k]['compressed']:g}"
+                      for k in cfg.budgets if k in resources)
+    limits = ", ".join(f"{k} {v:g}" for k, v in cfg.budgets.items())
+    return {
+        "board": cfg.board,
+        "resources": resources,
+        "hardware_accuracy_test": accuracy,
+        "report": str(out / "report.md"),
+        "summary": f"{cfg.board}, budget {limits}: {moved}, hardware accuracy {100 * accuracy['dense']:.1f}% -> "
+                   f"{100 * accuracy['compressed']:.1f}% (test)",
+    }
+
+
+@step("golden", needs=("model",), makes=("inputs",))
+def step_golden(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
+    """Run the test split through the golden simulator (hardware accuracy) and the event codec."""
+    from spikeforge.data.datasets import encoded_for_model
+    from spikeforge.hw import events, golden
+
+    model = state.model()
+    spikes, labels = encoded_for_model(model, cfg.train.dataset, "test")
+    result = golden.run(model, spikes)
+    spikes, flow_labels = spikes[: cfg.flow_samples], labels[: cfg.flow_samples]  # what later steps run
+    stream = events.encode_spikes(spikes)
+    if not (events.decode_spikes(stream, model.n_inputs).stack() == spikes).all():
+        raise RuntimeError("the event codec did not round-trip the test spike trains")
+    atomic_write(cfg.output_dir / "inputs.npy", lambda tmp: np.save(tmp, spikes.astype(np.uint8)))
+    atomic_write(cfg.output_dir / "labels.npy", lambda tmp: np.save(tmp, flow_labels))
+    state.set("inputs", cfg.output_dir)
+    accuracy = float(np.mean(result.prediction == labels))
+    return {
+        "test_samples": int(labels.size),
+        "hardware_accuracy_test": accuracy,
+        "flow_samples": int(spikes.shape[0]),
+        "input_events": int(spikes.sum()),
+        "stream_words": len(stream),
+        "summary": f"hardware accuracy {100 * accuracy:.1f}% on {labels.size} test samples",
+    }
+
+
+@step("rtl", needs=("model", "inputs"), makes=("design",))
+def step_rtl(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
+    """Generate the Verilog core and run the flow samples through it in Verilator; it must equal golden."""
+    from spikeforge.hw import golden
+    from spikeforge.hw.model import file_sha256
+    from spikeforge.rtl.engine import simulate_design
+    from spikeforge.rtl.generator import generate_rtl
+
+    model, (inputs, _) = state.model(), state.inputs()
+    design = cfg.output_dir / "rtl"
+    generate_rtl(model, design, cfg.lanes, model_sha256=file_sha256(state.path("model")))
+    state.set("design", design)
+    result = simulate_design(design, inputs, model.n_outputs, quiet=cfg.quiet)
+    mismatching = int((result.readout != golden.run(model, inputs).readout).any(axis=1).sum())
+    if mismatching:
+        raise RuntimeError(f"the RTL core disagrees with the golden simulator on {mismatching} samples")
+    lanes = result.stats["rtl_lanes"]
+    p = str(lanes[0]) if len(set(lanes)) == 1 else "/".join(map(str, lanes))
+    return {
+        "design": str(design),
+        "lanes": lanes,
+        "samples": int(inputs.shape[0]),
+        "mismatching_samples_vs_golden": mismatching,
+        "cycles_per_sample_mean": result.stats["cycles_per_sample_mean"],
+        "summary": f"{design}: {inputs.shape[0]} samples through Verilator, {mismatching} mismatches vs golden, "
+                   f"{result.stats['cycles_per_sample_mean']:.0f} cycles/sample (P={p})",
+    }
+
+
+@step("estimate", needs=("model", "inputs", "design"))
+def step_estimate(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
+    """Estimate LUT, FF, BRAM18, DSP and latency on the board, beside Yosys synthesis of the generated core."""
+    from spikeforge.boards import get_board
+    from spikeforge.estimate.activity import measured
+    from spikeforge.estimate.report import build_report, format_report
+    from spikeforge.synth.yosys import synthesize
+
+    model, (inputs, _) = state.model(), state.inputs()
+    synth = synthesize(state.path("design"))
+    activity = measured(model, inputs, source=f"the {inputs.shape[0]} flow samples (golden simulator)")
+    report = build_report(model, get_board(cfg.board), activity, lanes=cfg.lanes, synth=synth)
+    atomic_write_json(cfg.output_dir / "estimate.json", report)
+    atomic_write_text(cfg.output_dir / "estimate.txt", format_report(report) + "\n")
+    keys = ("lut", "ff", "bram18", "dsp")
+    est = {k: report["total"][k] for k in (*keys, "cycles", "latency_us", "fps", "fits")}
+    syn = {k: report["synth"][k] for k in keys}
+    return {
+        "board": cfg.board,
+        "estimate": est,
+        "yosys": syn,
+        "summary": ", ".join(f"{k.upper()} {est[k]} (Yosys {syn[k]})" for k in keys)
+                   + f"; {est['latency_us']:.1f} us/sample at {report['board']['clock_mhz']:g} MHz; "
+                   + ("fits" if est["fits"] else "does NOT fit") + f" {cfg.board}",
+    }
