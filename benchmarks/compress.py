@@ -1,4 +1,4 @@
-"""Issue-6 tables: minimax compression vs baselines, hardware accuracy (golden simulator) of exported models.
+"""Compression tables: minimax compression vs baselines, hardware accuracy (golden simulator) of exported models.
 
     python benchmarks/compress.py --checkpoint DIR/checkpoint.pt [--sweep connectivity|bram] [--seeds N] [--quick]
 

@@ -67,7 +67,7 @@ def sweep_configs(count: int = 36, seed: int = SWEEP_SEED) -> list[SweepConfig]:
             seed=int(seed + index),
             holdout=index % 3 == 2,
         ))
-    # the issue-4 benchmark shape: 784-256-10 at 90% sparsity, P = 1, 2, 4 (P = 2 held out)
+    # the benchmark shape: 784-256-10 at 90% sparsity, P = 1, 2, 4 (P = 2 held out)
     for lanes in (1, 2, 4):
         configs.append(SweepConfig(f"b784p{lanes}", (784, 256, 10), 4, 16, 0.1, lanes, True, "subtract", "count",
                                    0, holdout=lanes == 2))
@@ -121,14 +121,14 @@ class LatencyCase:
 
 
 def latency_cases() -> list[LatencyCase]:
-    """Cores for the latency calibration: the issue-4 benchmark shape (784-256-10 at 90% sparsity, P = 1, 2, 4)
+    """Cores for the latency calibration: the benchmark shape (784-256-10 at 90% sparsity, P = 1, 2, 4)
     on random spikes and on rate-encoded MNIST, plus smaller multi-layer ones; every other case is held out."""
     shapes = [((784, 256, 10), 0.1, 1, 0.1), ((784, 256, 10), 0.1, 2, 0.1), ((784, 256, 10), 0.1, 4, 0.1),
               ((64, 64, 10), 0.5, 1, 0.2), ((100, 48, 24, 10), 0.3, 2, 0.15), ((64, 128, 16), 0.25, 8, 0.1),
               ((196, 64, 10), 0.9, 4, 0.05), ((32, 32, 32, 10), 0.5, 1, 0.3)]
     cases = [LatencyCase(f"lat{i}", s, d, p, r, 16, 8, SWEEP_SEED + 100 + i, holdout=i % 2 == 1)
              for i, (s, d, p, r) in enumerate(shapes)]
-    # the issue-4 benchmark itself: rate-encoded MNIST (mnist5k test split), all held out
+    # the benchmark itself: rate-encoded MNIST (mnist5k test split), all held out
     cases += [LatencyCase(f"mnist_p{p}", (784, 256, 10), 0.1, p, 0.0, 16, 8, 0, holdout=True, dataset="mnist5k")
               for p in (1, 2, 4)]
     return cases

@@ -1,11 +1,11 @@
-"""R_r(s, b) for the RTL core: the issue-5 resource and latency models behind the compressor's ResourceModel.
+"""R_r(s, b) for the RTL core: the resource and latency models (spikeforge.estimate) behind the compressor's ResourceModel.
 
 Resources: ``lut``, ``ff``, ``bram18``, ``dsp`` (the analytical model of the core the generator builds)
 and ``latency_us`` (cycles per sample at the board clock, with per-layer input spike rates measured
 on the training data). ``estimate`` evaluates the expected-core model at integer nonzeros and bits;
-``torch_estimate`` is issue 5's straight-through torch version of the same numbers, except that the
+``torch_estimate`` is the straight-through torch version (spikeforge.estimate.differentiable) of the same numbers, except that the
 gradient of ``bram18`` is taken from the stored weight bits (nonzeros x (bits + address bits) / 18 Kbit):
-issue 5's +-5% density secant of a block-RAM count is zero on most of its steps, which left the
+the +-5% density secant of a block-RAM count is zero on most of its steps, which left the
 minimax without a direction on the big layers and let it strip the small ones instead.
 """
 

@@ -2,7 +2,7 @@
 
 The method (``minimax``, the paper's) and the baselines share everything but the compression step:
 the same data, the same number of training epochs, the same export and the same final check of the
-exported model against every budget with the issue-5 estimator (area from the core the generator
+exported model against every budget with the resource estimator (area from the core the generator
 would build, latency from the golden simulator's activity on training data).
 """
 
@@ -72,7 +72,7 @@ class Data:
 
 
 def export(model: SpikingMLP, data: Data, extra: dict[str, Any]) -> HardwareModel:
-    """The issue-3 exporter: membrane widths from the training data, then the integer model."""
+    """The exporter: membrane widths from the training data, then the integer model."""
     return to_hardware_model(model, choose_membrane_bits(model, data.x["train"]), extra)
 
 
@@ -82,7 +82,7 @@ def hardware_accuracy(hw: HardwareModel, data: Data, split: str) -> float:
 
 
 def measure(hw: HardwareModel, data: Data, board: Board) -> dict[str, float]:
-    """The issue-5 estimate of the exported model itself: area of its core, latency with measured activity."""
+    """The estimate of the exported model itself: area of its core, latency with measured activity."""
     area = estimate_core(hw).totals()
     activity = measured(hw, data.x["train"][:ACTIVITY_SAMPLES])
     latency = cycles_per_sample(hw, activity, clock_mhz=board.default_clock_mhz)

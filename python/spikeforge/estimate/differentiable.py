@@ -1,5 +1,5 @@
 """The resource and latency models as torch functions of per-layer weight density and bit-width, for the
-compressor's budget constraints (issue 6).
+compressor's budget constraints.
 
     from spikeforge.estimate.differentiable import LayerShape, resource_torch
     out = resource_torch([LayerShape(784, 256), LayerShape(256, 10)], density, bits, lanes=2)
