@@ -103,7 +103,10 @@ def main() -> None:
         model.save(root / "m.npz")
         package_model(root / "m.npz", "pynq-z2", root / "pkg")
         host = [host_overhead(root / "pkg", spikes, b, args.repeats) for b in (1, args.samples)]
-        print(f"Host overhead per sample, golden-backed simulated board, {args.samples} samples x T={args.timesteps}")
+        print(
+            f"Host overhead per sample, golden-backed simulated board, "
+            f"{args.samples} samples x T={args.timesteps}"
+        )
         print(format_table(host, list(host[0])))
         out["host"] = host
 
@@ -117,25 +120,32 @@ def main() -> None:
             board = simulated_board(pkg, "rtl", work_dir=root / f"work-p{lanes}")
             driver = load_driver(pkg)
             t0 = time.perf_counter()
-            overlay = driver.SpikeforgeOverlay(str(write_overlay(pkg, root / f"ovl-p{lanes}")), device=board,
-                                               timeout=3600)
+            overlay = driver.SpikeforgeOverlay(
+                str(write_overlay(pkg, root / f"ovl-p{lanes}")), device=board, timeout=3600
+            )
             readout = overlay.execute(x)
             wall = time.perf_counter() - t0
             if not np.array_equal(readout, expected):
-                raise RuntimeError(f"lanes {lanes}: the Verilog core on the simulated board differs from golden")
+                raise RuntimeError(
+                    f"lanes {lanes}: the Verilog core on the simulated board differs from golden"
+                )
             measured_cycles = float(np.mean(board.core.cycles_per_sample))
             predicted = cycles_per_sample(model, activity, lanes).cycles
-            rows.append({
-                "lanes": lanes,
-                "samples": int(x.shape[0]),
-                "verilator_cycles_per_sample": round(measured_cycles, 1),
-                "estimate_cycles_per_sample": round(predicted, 1),
-                "estimate/measured": round(predicted / measured_cycles, 3),
-                "bit_exact": True,
-                "wall_s": round(wall, 1),
-            })
-        print(f"\nCycles per sample: Verilog core on the simulated board vs `spikeforge estimate` "
-              f"({args.rtl_samples} samples, one DMA packet)")
+            rows.append(
+                {
+                    "lanes": lanes,
+                    "samples": int(x.shape[0]),
+                    "verilator_cycles_per_sample": round(measured_cycles, 1),
+                    "estimate_cycles_per_sample": round(predicted, 1),
+                    "estimate/measured": round(predicted / measured_cycles, 3),
+                    "bit_exact": True,
+                    "wall_s": round(wall, 1),
+                }
+            )
+        print(
+            f"\nCycles per sample: Verilog core on the simulated board vs `spikeforge estimate` "
+            f"({args.rtl_samples} samples, one DMA packet)"
+        )
         print(format_table(rows, list(rows[0])))
         out["cycles"] = rows
     if args.json:

@@ -30,7 +30,9 @@ BOARDS = ["pynq-z2", "kv260"]  # a Zynq-7000 and a Zynq UltraScale+ board
 def _model(seed: int, readout: str = "count") -> HardwareModel:
     rng = np.random.default_rng(seed)
     sizes = [int(rng.integers(5, 40)), int(rng.integers(3, 20)), int(rng.integers(2, 10))]
-    return random_model(sizes, seed=seed, weight_bits=[6, 8], density=0.5, readout=readout, threshold_scale=0.5)
+    return random_model(
+        sizes, seed=seed, weight_bits=[6, 8], density=0.5, readout=readout, threshold_scale=0.5
+    )
 
 
 def _spikes(rng: np.random.Generator, batch: int, steps: int, n_in: int) -> np.ndarray:
@@ -179,8 +181,21 @@ def test_driver_cli_on_the_simulated_board(packaged, tmp_path, monkeypatch):
     spikes = _spikes(np.random.default_rng(4), 20, 3, model.n_inputs)
     np.save(tmp_path / "x.npy", spikes.astype(np.uint8))
     monkeypatch.setattr(pynq.Device, "_active_device", simulated_board(package), raising=False)
-    assert driver.main(["--bitfile", str(bit), "--input", str(tmp_path / "x.npy"),
-                        "--output", str(tmp_path / "y.npy"), "--batch-size", "7"]) == 0
+    assert (
+        driver.main(
+            [
+                "--bitfile",
+                str(bit),
+                "--input",
+                str(tmp_path / "x.npy"),
+                "--output",
+                str(tmp_path / "y.npy"),
+                "--batch-size",
+                "7",
+            ]
+        )
+        == 0
+    )
     np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), golden.run(model, spikes).readout)
 
 
@@ -193,7 +208,9 @@ def test_package_and_deploy_simulate_cli(packaged, tmp_path, capsys):
     expected = golden.run(model, spikes)
     assert out["readout"] == expected.readout.tolist() and out["prediction"] == expected.prediction.tolist()
     assert out["dma_packets"] == 3  # 256 + 44 samples, then the throughput batch
-    assert out["throughput"]["batch_size"] == 256 and out["throughput"]["fclk_mhz"] == pytest.approx(100.0, rel=1e-3)
+    assert out["throughput"]["batch_size"] == 256 and out["throughput"]["fclk_mhz"] == pytest.approx(
+        100.0, rel=1e-3
+    )
     assert cli_main(["deploy", "simulate", str(tmp_path), "--input", str(tmp_path / "x.npy")]) == 2
     assert "not a spikeforge package folder" in capsys.readouterr().err
 
@@ -201,19 +218,44 @@ def test_package_and_deploy_simulate_cli(packaged, tmp_path, capsys):
 def test_package_folder(packaged, tmp_path, capsys):
     model_path = tmp_path / "m.npz"
     _model(3).save(model_path)
-    assert cli_main(["package", str(model_path), "--board", "zcu102", "--lanes", "4", "-o", str(tmp_path / "p")]) == 0
+    assert (
+        cli_main(["package", str(model_path), "--board", "zcu102", "--lanes", "4", "-o", str(tmp_path / "p")])
+        == 0
+    )
     pkg = tmp_path / "p"
     meta = json.loads((pkg / "package.json").read_text())
     assert meta["board"] == "zcu102" and meta["lanes"] == [4, 4] and meta["part"] == "xczu9eg-ffvb1156-2-e"
-    for name in ("README.md", "build.sh", "build.tcl", "config.tcl", "model.npz", "driver/driver.py",
-                 "ip/rtl/manifest.json"):
+    for name in (
+        "README.md",
+        "build.sh",
+        "build.tcl",
+        "config.tcl",
+        "model.npz",
+        "driver/driver.py",
+        "ip/rtl/manifest.json",
+    ):
         assert (pkg / name).is_file(), name
     assert "vivado -mode batch" in (pkg / "build.sh").read_text()
     assert cli_main(["package", str(model_path), "--board", "zcu102", "-o", str(pkg), "--build"]) == 2
     assert "needs Vivado" in capsys.readouterr().err
     assert cli_main(["package", str(model_path), "--board", "arty", "-o", str(tmp_path / "q")]) == 2
-    assert cli_main(["package", str(model_path), "--board", "kv260", "-o", str(tmp_path / "r"),
-                     "--backend", "hls", "--hls-ip", str(tmp_path / "nothing")]) == 2
+    assert (
+        cli_main(
+            [
+                "package",
+                str(model_path),
+                "--board",
+                "kv260",
+                "-o",
+                str(tmp_path / "r"),
+                "--backend",
+                "hls",
+                "--hls-ip",
+                str(tmp_path / "nothing"),
+            ]
+        )
+        == 2
+    )
     assert "no component.xml" in capsys.readouterr().err
     assert not (tmp_path / "q").exists() and not (tmp_path / "r").exists()
 
@@ -222,9 +264,17 @@ def test_package_folder(packaged, tmp_path, capsys):
 def test_bundle_parses_as_python_310_and_imports_little():
     for src in driver_sources():
         tree = ast.parse(src.read_text(), feature_version=(3, 10))
-        imported = {n.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for n in node.names}
-        imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                     if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+        imported = {
+            n.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for n in node.names
+        }
+        imported |= {
+            node.module.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+        }
         assert imported - {"__future__"} <= {"numpy", "pynq"} | set(sys.stdlib_module_names), imported
 
 

@@ -47,7 +47,8 @@ proc stub_after {cmd args} {
         set runs [file join $::stub_projdir [file tail $::stub_projdir].runs impl_1]
         file mkdir $runs
         close [open [file join $runs spikeforge_bd_wrapper.bit] w]
-        set hh [file join $::stub_projdir [file tail $::stub_projdir].gen sources_1 bd spikeforge_bd hw_handoff]
+        set hh [file join $::stub_projdir [file tail $::stub_projdir].gen sources_1 bd spikeforge_bd]
+        set hh [file join $hh hw_handoff]
         file mkdir $hh
         close [open [file join $hh spikeforge_bd.hwh] w]
     }
@@ -92,7 +93,10 @@ proc get_bd_intf_pins {args} { rec get_bd_intf_pins {*}$args; return $args }
 proc get_bd_pins {args} { rec get_bd_pins {*}$args; return [concat {*}$args] }
 proc get_bd_addr_spaces {args} { return [lindex $args end] }
 proc get_bd_addr_segs {args} { rec get_bd_addr_segs {*}$args; return "/seg_dma_reg" }
-proc make_wrapper {args} { rec make_wrapper {*}$args; return [file join $::stub_projdir spikeforge_bd_wrapper.v] }
+proc make_wrapper {args} {
+    rec make_wrapper {*}$args
+    return [file join $::stub_projdir spikeforge_bd_wrapper.v]
+}
 proc ipx::current_core {args} { return core }
 proc ipx::get_bus_interfaces {args} {
     set n [lindex $args 0]
@@ -127,11 +131,19 @@ class Run:
         return next(i for i, c in enumerate(self.log) if c[0] == name)
 
 
-def run_recipe(package: Path, *, wns: float = 0.1, board_files: bool = True, parts: bool = True,
-               recipe: Path | None = None) -> Run:
+def run_recipe(
+    package: Path,
+    *,
+    wns: float = 0.1,
+    board_files: bool = True,
+    parts: bool = True,
+    recipe: Path | None = None,
+) -> Run:
     tcl = tkinter.Tcl()
     tcl.eval(STUB)
-    tcl.eval(f"set ::stub_wns {wns}; set ::stub_board_files {int(board_files)}; set ::stub_parts {int(parts)}")
+    tcl.eval(
+        f"set ::stub_wns {wns}; set ::stub_board_files {int(board_files)}; set ::stub_parts {int(parts)}"
+    )
     tcl.call("set", "::argv", [str(package)])
     error = None
     try:
@@ -163,10 +175,30 @@ def _verilog_ports(package: Path) -> set[str]:
 
 
 # interface and pin names of the Xilinx cells (PG021 AXI DMA, axi_interconnect, proc_sys_reset)
-DMA_PINS = {"S_AXI_LITE", "M_AXI_MM2S", "M_AXI_S2MM", "M_AXIS_MM2S", "S_AXIS_S2MM", "s_axi_lite_aclk",
-            "m_axi_mm2s_aclk", "m_axi_s2mm_aclk", "axi_resetn"}
-IC_PINS = {"S00_AXI", "S01_AXI", "M00_AXI", "ACLK", "S00_ACLK", "S01_ACLK", "M00_ACLK", "ARESETN",
-           "S00_ARESETN", "S01_ARESETN", "M00_ARESETN"}
+DMA_PINS = {
+    "S_AXI_LITE",
+    "M_AXI_MM2S",
+    "M_AXI_S2MM",
+    "M_AXIS_MM2S",
+    "S_AXIS_S2MM",
+    "s_axi_lite_aclk",
+    "m_axi_mm2s_aclk",
+    "m_axi_s2mm_aclk",
+    "axi_resetn",
+}
+IC_PINS = {
+    "S00_AXI",
+    "S01_AXI",
+    "M00_AXI",
+    "ACLK",
+    "S00_ACLK",
+    "S01_ACLK",
+    "M00_ACLK",
+    "ARESETN",
+    "S00_ARESETN",
+    "S01_ARESETN",
+    "M00_ARESETN",
+}
 RST_PINS = {"slowest_sync_clk", "ext_reset_in", "interconnect_aresetn", "peripheral_aresetn"}
 
 
@@ -198,8 +230,12 @@ def test_recipe_builds_the_block_design(board, packages):
     dma_dict = next(c[1] for c in run.calls("set_property") if c[0] == "-dict" and c[-1] == f"/{DMA_NAME}")
     dma = dict(zip(*[iter(tkinter.Tcl().splitlist(dma_dict))] * 2, strict=True))
     assert dma["CONFIG.c_include_sg"] == "0" and dma["CONFIG.c_sg_length_width"] == "26"
-    for key in ("c_m_axi_mm2s_data_width", "c_m_axis_mm2s_tdata_width", "c_m_axi_s2mm_data_width",
-                "c_s_axis_s2mm_tdata_width"):
+    for key in (
+        "c_m_axi_mm2s_data_width",
+        "c_m_axis_mm2s_tdata_width",
+        "c_m_axi_s2mm_data_width",
+        "c_s_axis_s2mm_tdata_width",
+    ):
         assert dma[f"CONFIG.{key}"] == "32"
     # the simulated board's .hwh carries the same DMA configuration (recipe and driver cannot drift)
     for key, value in dma.items():
@@ -215,16 +251,26 @@ def test_recipe_builds_the_block_design(board, packages):
 
     # every pin the recipe names exists on its cell
     ports = _verilog_ports(package)
-    pins = [p for c in run.calls("get_bd_pins") + run.calls("get_bd_intf_pins") for a in c
-            for p in tkinter.Tcl().splitlist(a)]
+    pins = [
+        p
+        for c in run.calls("get_bd_pins") + run.calls("get_bd_intf_pins")
+        for a in c
+        for p in tkinter.Tcl().splitlist(a)
+    ]
     known = {
         CORE_NAME: ports | {"s_axis", "m_axis"},
         DMA_NAME: DMA_PINS,
         "ctrl_interconnect": IC_PINS,
         "mem_interconnect": IC_PINS,
         "rst_pl": RST_PINS,
-        info.ps_name: {ps["ps_master"], ps["ps_slave"], ps["ps_master_clk"], ps["ps_slave_clk"], ps["ps_clk"],
-                       ps["ps_resetn"]},
+        info.ps_name: {
+            ps["ps_master"],
+            ps["ps_slave"],
+            ps["ps_master_clk"],
+            ps["ps_slave_clk"],
+            ps["ps_clk"],
+            ps["ps_resetn"],
+        },
     }
     for pin in pins:
         cell, name = pin.split("/")
@@ -236,11 +282,20 @@ def test_recipe_builds_the_block_design(board, packages):
     # clocks and resets: every clock pin on the PS clock net, every reset on the reset block
     nets = [[p for a in c for p in tkinter.Tcl().splitlist(a)] for c in run.calls("connect_bd_net")]
     clock_net = next(n for n in nets if n[0] == f"{info.ps_name}/{ps['ps_clk']}")
-    assert {f"{CORE_NAME}/ap_clk", f"{DMA_NAME}/s_axi_lite_aclk", f"{DMA_NAME}/m_axi_mm2s_aclk",
-            f"{DMA_NAME}/m_axi_s2mm_aclk", f"{info.ps_name}/{ps['ps_master_clk']}",
-            f"{info.ps_name}/{ps['ps_slave_clk']}", "rst_pl/slowest_sync_clk"} <= set(clock_net)
-    assert all(f"{ic}/{p}" in clock_net for ic in ("ctrl_interconnect", "mem_interconnect")
-               for p in ("ACLK", "S00_ACLK", "M00_ACLK"))
+    assert {
+        f"{CORE_NAME}/ap_clk",
+        f"{DMA_NAME}/s_axi_lite_aclk",
+        f"{DMA_NAME}/m_axi_mm2s_aclk",
+        f"{DMA_NAME}/m_axi_s2mm_aclk",
+        f"{info.ps_name}/{ps['ps_master_clk']}",
+        f"{info.ps_name}/{ps['ps_slave_clk']}",
+        "rst_pl/slowest_sync_clk",
+    } <= set(clock_net)
+    assert all(
+        f"{ic}/{p}" in clock_net
+        for ic in ("ctrl_interconnect", "mem_interconnect")
+        for p in ("ACLK", "S00_ACLK", "M00_ACLK")
+    )
     resets = next(n for n in nets if n[0] == "rst_pl/peripheral_aresetn")
     assert {f"{CORE_NAME}/ap_rst_n", f"{DMA_NAME}/axi_resetn"} <= set(resets)
     assert [f"{info.ps_name}/{ps['ps_resetn']}", "rst_pl/ext_reset_in"] in nets
@@ -264,9 +319,16 @@ def test_recipe_builds_the_block_design(board, packages):
     out = package / "output"
     assert (out / "spikeforge.bit").is_file() and (out / "spikeforge.hwh").is_file()
     written = json.loads((out / "spikeforge.json").read_text())
-    expected = overlay_json(info, model_sha256=manifest["model_sha256"], n_inputs=12, n_outputs=4,
-                            backend="rtl", clock_requested=100, clock_achieved=written["clock_mhz_achieved"],
-                            wns_ns=0.1)
+    expected = overlay_json(
+        info,
+        model_sha256=manifest["model_sha256"],
+        n_inputs=12,
+        n_outputs=4,
+        backend="rtl",
+        clock_requested=100,
+        clock_achieved=written["clock_mhz_achieved"],
+        wns_ns=0.1,
+    )
     assert written == expected
     assert written["clock_mhz_achieved"] == pytest.approx(1000 / (10 - 0.1), abs=1e-3)
 
@@ -302,8 +364,11 @@ def test_broken_recipes_are_caught(packages, tmp_path):
         f"{CORE_NAME}/{p}" for p in _verilog_ports(package) | {"s_axis", "m_axis"}
     }
     # the wrapper before validation: the order check would fail
-    bad.write_text(recipe.replace("validate_bd_design\nsave_bd_design\n", "save_bd_design\n").replace(
-        "add_files -norecurse $sf_wrapper\n", "add_files -norecurse $sf_wrapper\nvalidate_bd_design\n"))
+    bad.write_text(
+        recipe.replace("validate_bd_design\nsave_bd_design\n", "save_bd_design\n").replace(
+            "add_files -norecurse $sf_wrapper\n", "add_files -norecurse $sf_wrapper\nvalidate_bd_design\n"
+        )
+    )
     run = run_recipe(package, recipe=bad)
     assert run.index("validate_bd_design") > run.index("make_wrapper")
 
@@ -314,7 +379,8 @@ def test_hls_ip_folder(model_file, tmp_path):
     (ip / "component.xml").write_text(
         '<?xml version="1.0"?><spirit:component xmlns:spirit="http://www.spiritconsortium.org/XMLSchema/'
         'SPIRIT/1685-2009"><spirit:vendor>xilinx.com</spirit:vendor><spirit:library>hls</spirit:library>'
-        "<spirit:name>spikeforge_hls_axis</spirit:name><spirit:version>1.0</spirit:version></spirit:component>"
+        "<spirit:name>spikeforge_hls_axis</spirit:name><spirit:version>1.0</spirit:version>"
+        "</spirit:component>"
     )
     package = tmp_path / "pkg"
     package_model(model_file, "zcu104", package, backend="hls", hls_ip=ip)

@@ -129,7 +129,8 @@ def test_malformed_input_streams(words, last, message):
 def test_same_address_in_different_timesteps_or_samples_is_fine():
     words = np.array([1, M, 1, M | 1, 1, M], dtype=np.uint32)
     d = decode_spikes(Stream(words, np.array([0, 0, 0, 1, 0, 1], bool)), 2)
-    assert d.samples[0].astype(int).tolist() == [[0, 1], [0, 1]] and d.samples[1].astype(int).tolist() == [[0, 1]]
+    assert d.samples[0].astype(int).tolist() == [[0, 1], [0, 1]]
+    assert d.samples[1].astype(int).tolist() == [[0, 1]]
 
 
 def test_readout_words_are_twos_complement():

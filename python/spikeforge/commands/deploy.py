@@ -14,12 +14,23 @@ def deploy() -> None:
 
 @deploy.command()
 @click.argument("package_dir", type=click.Path(path_type=Path))
-@click.option("--input", "input_path", required=True, type=click.Path(path_type=Path), help=".npy spike trains.")
-@click.option("--labels", "labels_path", type=click.Path(path_type=Path), help=".npy integer labels; adds accuracy.")
-@click.option("--core", default="golden", show_default=True, type=click.Choice(["golden", "rtl"]),
-              help="What backs the simulated core: the golden simulator or the packaged Verilog in Verilator.")
+@click.option(
+    "--input", "input_path", required=True, type=click.Path(path_type=Path), help=".npy spike trains."
+)
+@click.option(
+    "--labels", "labels_path", type=click.Path(path_type=Path), help=".npy integer labels; adds accuracy."
+)
+@click.option(
+    "--core",
+    default="golden",
+    show_default=True,
+    type=click.Choice(["golden", "rtl"]),
+    help="What backs the simulated core: the golden simulator or the packaged Verilog in Verilator.",
+)
 @click.option("--batch-size", default=256, show_default=True, type=int, help="Samples per DMA packet.")
-@click.option("--json", "as_json", is_flag=True, help='Print {"readout", "prediction", "throughput", ...} as JSON.')
+@click.option(
+    "--json", "as_json", is_flag=True, help='Print {"readout", "prediction", "throughput", ...} as JSON.'
+)
 def simulate(
     package_dir: Path, input_path: Path, labels_path: Path | None, core: str, batch_size: int, as_json: bool
 ) -> None:
@@ -47,7 +58,8 @@ def simulate(
     if tp:
         click.echo(
             f"driver: {tp['batch_size']} samples in {1e3 * tp['runtime_s']:.2f} ms "
-            f"(encode {1e3 * tp['encode_s']:.2f}, copy {1e3 * tp['copy_s']:.2f}, DMA {1e3 * tp['dma_s']:.2f}, "
+            f"(encode {1e3 * tp['encode_s']:.2f}, copy {1e3 * tp['copy_s']:.2f}, "
+            f"DMA {1e3 * tp['dma_s']:.2f}, "
             f"decode {1e3 * tp['decode_s']:.2f} ms), fclk {tp['fclk_mhz']} MHz"
         )
     if "cycles_per_sample_mean" in out:

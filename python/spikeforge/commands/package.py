@@ -9,25 +9,48 @@ import click
 
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option("--board", required=True, help="Target board: pynq-z1, pynq-z2, ultra96-v2, zcu104, kv260, zcu102.")
-@click.option("--backend", default="rtl", show_default=True, type=click.Choice(["rtl", "hls"]), help="Core to build.")
-@click.option("--lanes", default="1", show_default=True, help="RTL lanes P (1,2,4,8,16), or one per layer: 4,1.")
+@click.option(
+    "--board", required=True, help="Target board: pynq-z1, pynq-z2, ultra96-v2, zcu104, kv260, zcu102."
+)
+@click.option(
+    "--backend", default="rtl", show_default=True, type=click.Choice(["rtl", "hls"]), help="Core to build."
+)
+@click.option(
+    "--lanes", default="1", show_default=True, help="RTL lanes P (1,2,4,8,16), or one per layer: 4,1."
+)
 @click.option("--clock", "clock_mhz", type=float, help="PL clock in MHz (default: the board's, 100).")
-@click.option("--hls-ip", type=click.Path(path_type=Path), help="With --backend hls: the Vitis HLS IP export folder.")
-@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Package folder.")
+@click.option(
+    "--hls-ip", type=click.Path(path_type=Path), help="With --backend hls: the Vitis HLS IP export folder."
+)
+@click.option(
+    "-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Package folder."
+)
 @click.option("--build", is_flag=True, help="Run the Vivado build now (needs `vivado` on PATH).")
 @click.option("--jobs", default=4, show_default=True, type=int, help="Parallel Vivado implementation jobs.")
 def package(
-    model: Path, board: str, backend: str, lanes: str, clock_mhz: float | None, hls_ip: Path | None,
-    out_dir: Path, build: bool, jobs: int,
+    model: Path,
+    board: str,
+    backend: str,
+    lanes: str,
+    clock_mhz: float | None,
+    hls_ip: Path | None,
+    out_dir: Path,
+    build: bool,
+    jobs: int,
 ) -> None:
     """Package MODEL for BOARD: core IP, Vivado recipe, one-line build, PYNQ driver, model, README."""
     from spikeforge.commands.generate import _parse_lanes
     from spikeforge.deploy.package import package_model, run_build
 
     meta = package_model(
-        model, board, out_dir, backend=backend, lanes=_parse_lanes(lanes), clock_mhz=clock_mhz,
-        hls_ip=hls_ip, jobs=jobs,
+        model,
+        board,
+        out_dir,
+        backend=backend,
+        lanes=_parse_lanes(lanes),
+        clock_mhz=clock_mhz,
+        hls_ip=hls_ip,
+        jobs=jobs,
     )
     click.echo(
         f"{out_dir}: {meta['board']} ({meta['part']}), {meta['backend']} core"

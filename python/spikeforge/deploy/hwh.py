@@ -104,21 +104,30 @@ def hwh_text(board: DeployBoard, clock_mhz: float, *, core_vlnv: str = CORE_VLNV
     clk_net, rst_net = f"{ps_name}_{ps['ps_clk']}", "rst_pl_peripheral_aresetn"
     part = board.part.lower()
     arch = "zynq" if board.family == "zynq7" else "zynquplus"
-    device, package, speed = (part[2:8], part[8:14], part[14:]) if arch == "zynq" else (
-        part.split("-")[0][2:], part.split("-")[1], "-" + "-".join(part.split("-")[2:])
+    device, package, speed = (
+        (part[2:8], part[8:14], part[14:])
+        if arch == "zynq"
+        else (part.split("-")[0][2:], part.split("-")[1], "-" + "-".join(part.split("-")[2:]))
     )
     root = ET.Element("EDKSYSTEM", EDWVERSION="1.2", TIMESTAMP="spikeforge", VIVADOVERSION="spikeforge")
-    ET.SubElement(root, "SYSTEMINFO", ARCH=arch, DEVICE=device, NAME=BD_NAME, PACKAGE=package, SPEEDGRADE=speed)
+    ET.SubElement(
+        root, "SYSTEMINFO", ARCH=arch, DEVICE=device, NAME=BD_NAME, PACKAGE=package, SPEEDGRADE=speed
+    )
     ET.SubElement(root, "EXTERNALPORTS")
     ET.SubElement(root, "EXTERNALINTERFACES")
     modules = ET.SubElement(root, "MODULES")
 
     dma = _module(modules, DMA_NAME, "axi_dma", DMA_VLNV)
     _parameters(dma, DMA_PARAMETERS)
-    _ports(dma, [
-        ("s_axi_lite_aclk", "I", "clk", clk_net), ("m_axi_mm2s_aclk", "I", "clk", clk_net),
-        ("m_axi_s2mm_aclk", "I", "clk", clk_net), ("axi_resetn", "I", "rst", rst_net),
-    ])
+    _ports(
+        dma,
+        [
+            ("s_axi_lite_aclk", "I", "clk", clk_net),
+            ("m_axi_mm2s_aclk", "I", "clk", clk_net),
+            ("m_axi_s2mm_aclk", "I", "clk", clk_net),
+            ("axi_resetn", "I", "rst", rst_net),
+        ],
+    )
     buses = ET.SubElement(dma, "BUSINTERFACES")
     _bus(buses, "S_AXI_LITE", "ctrl_interconnect_M00_AXI", "SLAVE", aximm, "32")
     _bus(buses, "M_AXI_MM2S", f"{DMA_NAME}_M_AXI_MM2S", "MASTER", aximm, "32")
@@ -129,9 +138,18 @@ def hwh_text(board: DeployBoard, clock_mhz: float, *, core_vlnv: str = CORE_VLNV
     high = int(ps["ddr_base"], 16) + int(ps["memory_size"], 16) - 1
     for master in ("M_AXI_MM2S", "M_AXI_S2MM"):
         ET.SubElement(
-            memmap, "MEMRANGE", ADDRESSBLOCK=ps["ps_slave_segment"], BASENAME="C_BASEADDR",
-            BASEVALUE=ps["ddr_base"], HIGHNAME="C_HIGHADDR", HIGHVALUE=f"0x{high:08X}", INSTANCE=ps_name,
-            IS_DATA="TRUE", IS_INSTRUCTION="TRUE", MASTERBUSINTERFACE=master, MEMTYPE="MEMORY",
+            memmap,
+            "MEMRANGE",
+            ADDRESSBLOCK=ps["ps_slave_segment"],
+            BASENAME="C_BASEADDR",
+            BASEVALUE=ps["ddr_base"],
+            HIGHNAME="C_HIGHADDR",
+            HIGHVALUE=f"0x{high:08X}",
+            INSTANCE=ps_name,
+            IS_DATA="TRUE",
+            IS_INSTRUCTION="TRUE",
+            MASTERBUSINTERFACE=master,
+            MEMTYPE="MEMORY",
             SLAVEBUSINTERFACE=ps["ps_slave"],
         )
 
@@ -143,7 +161,12 @@ def hwh_text(board: DeployBoard, clock_mhz: float, *, core_vlnv: str = CORE_VLNV
 
     for name, n_si in (("ctrl_interconnect", 1), ("mem_interconnect", 2)):
         ic = _module(
-            modules, name, "axi_interconnect", "xilinx.com:ip:axi_interconnect:2.1", IPTYPE="BUS", MODCLASS="BUS"
+            modules,
+            name,
+            "axi_interconnect",
+            "xilinx.com:ip:axi_interconnect:2.1",
+            IPTYPE="BUS",
+            MODCLASS="BUS",
         )
         _parameters(ic, {"NUM_SI": str(n_si), "NUM_MI": "1"})
     rst = _module(modules, "rst_pl", "proc_sys_reset", "xilinx.com:ip:proc_sys_reset:5.0")
@@ -152,19 +175,36 @@ def hwh_text(board: DeployBoard, clock_mhz: float, *, core_vlnv: str = CORE_VLNV
     vlnv = f"xilinx.com:ip:{ps['ps_ip']}:{ps['vlnv_version']}"
     psm = _module(modules, ps_name, ps["ps_ip"], vlnv, IS_PL="FALSE", CONFIGURABLE="TRUE")
     _parameters(psm, _ps_parameters(board, clock_mhz))
-    _ports(psm, [(ps["ps_clk"], "O", "clk", clk_net), (ps["ps_resetn"], "O", "rst", f"{ps_name}_{ps['ps_resetn']}")])
+    _ports(
+        psm,
+        [(ps["ps_clk"], "O", "clk", clk_net), (ps["ps_resetn"], "O", "rst", f"{ps_name}_{ps['ps_resetn']}")],
+    )
     buses = ET.SubElement(psm, "BUSINTERFACES")
     _bus(buses, ps["ps_master"], f"{ps_name}_{ps['ps_master']}", "MASTER", aximm, "32")
     _bus(buses, ps["ps_slave"], "mem_interconnect_M00_AXI", "SLAVE", aximm, "64")
     memmap = ET.SubElement(psm, "MEMORYMAP")
     base = int(ps["control_base"], 16)
     ET.SubElement(
-        memmap, "MEMRANGE", ADDRESSBLOCK="Reg", BASENAME="C_BASEADDR", BASEVALUE=f"0x{base:08X}",
-        HIGHNAME="C_HIGHADDR", HIGHVALUE=f"0x{base + REG_RANGE - 1:08X}", INSTANCE=DMA_NAME, IS_DATA="TRUE",
-        IS_INSTRUCTION="TRUE", MASTERBUSINTERFACE=ps["ps_master"], MEMTYPE="REGISTER", SLAVEBUSINTERFACE="S_AXI_LITE",
+        memmap,
+        "MEMRANGE",
+        ADDRESSBLOCK="Reg",
+        BASENAME="C_BASEADDR",
+        BASEVALUE=f"0x{base:08X}",
+        HIGHNAME="C_HIGHADDR",
+        HIGHVALUE=f"0x{base + REG_RANGE - 1:08X}",
+        INSTANCE=DMA_NAME,
+        IS_DATA="TRUE",
+        IS_INSTRUCTION="TRUE",
+        MASTERBUSINTERFACE=ps["ps_master"],
+        MEMTYPE="REGISTER",
+        SLAVEBUSINTERFACE="S_AXI_LITE",
     )
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8" standalone="no" ?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="no" ?>\n'
+        + ET.tostring(root, encoding="unicode")
+        + "\n"
+    )
 
 
 def stand_in_bitfile(part: str, design: str = BD_NAME) -> bytes:

@@ -1,16 +1,16 @@
 """`spikeforge package`: a self-contained folder to take to a Vivado machine and then to the board.
 
-    DIR/
-      README.md      what is inside and the three commands to run
-      build.sh       the one-line build (vivado -mode batch -source build.tcl -tclargs DIR)
-      build.tcl      the shared recipe (bitstreams/build.tcl)
-      config.tcl     this board and this core
-      ip/rtl/        the generated Verilog core (sources, $readmemh images, manifest.json)  [--backend rtl]
-      ip/hls/        a Vitis HLS IP export (component.xml)                                    [--backend hls]
-      driver/        driver.py: the PYNQ driver (numpy + pynq only)
-      model.npz      the hardware model
-      package.json   board, backend, lanes, clock, model hash, cell names
-      output/        after the build: spikeforge.bit, spikeforge.hwh, spikeforge.json
+DIR/
+  README.md      what is inside and the three commands to run
+  build.sh       the one-line build (vivado -mode batch -source build.tcl -tclargs DIR)
+  build.tcl      the shared recipe (bitstreams/build.tcl)
+  config.tcl     this board and this core
+  ip/rtl/        the generated Verilog core (sources, $readmemh images, manifest.json)  [--backend rtl]
+  ip/hls/        a Vitis HLS IP export (component.xml)                                    [--backend hls]
+  driver/        driver.py: the PYNQ driver (numpy + pynq only)
+  model.npz      the hardware model
+  package.json   board, backend, lanes, clock, model hash, cell names
+  output/        after the build: spikeforge.bit, spikeforge.hwh, spikeforge.json
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _build_sh(hls_first: bool) -> str:
     lines = ["#!/bin/sh", 'set -e; cd "$(dirname "$0")"']
     if hls_first:
         lines.append(
-            '(cd hls_project && vitis_hls -f build_prj.tcl '
+            "(cd hls_project && vitis_hls -f build_prj.tcl "
             '"reset=1 csim=0 synth=1 cosim=0 validation=0 export=1 vsynth=0 fifo_opt=0")'
         )
     lines.append('exec vivado -mode batch -nojournal -source build.tcl -tclargs "$PWD"')
@@ -81,13 +81,13 @@ def _write_hls_project(
 
 
 def _readme(meta: dict[str, Any]) -> str:
-    return f"""# spikeforge overlay for {meta['board']}
+    return f"""# spikeforge overlay for {meta["board"]}
 
-Model `model.npz` (sha256 {meta['model_sha256']}), {meta['n_inputs']} inputs, {meta['n_outputs']} outputs,
-{meta['backend']} core ({'lanes ' + str(meta['lanes']) if meta['backend'] == 'rtl' else 'HLS IP'}),
-PL clock {meta['clock_mhz']:g} MHz requested.
+Model `model.npz` (sha256 {meta["model_sha256"]}), {meta["n_inputs"]} inputs, {meta["n_outputs"]} outputs,
+{meta["backend"]} core ({"lanes " + str(meta["lanes"]) if meta["backend"] == "rtl" else "HLS IP"}),
+PL clock {meta["clock_mhz"]:g} MHz requested.
 
-1. On a machine with Vivado and the {meta['board']} board files: `sh build.sh`
+1. On a machine with Vivado and the {meta["board"]} board files: `sh build.sh`
    (block design: PS with board preset, AXI DMA in simple mode, the core; implementation to
    bitstream; fails when timing is not met). It writes `output/{OVERLAY}.bit`, `.hwh` and
    `spikeforge.json`.
@@ -149,8 +149,13 @@ def package_model(
         shutil.copyfile(packaged("bitstreams", RECIPE), tmp / RECIPE)
         (tmp / CONFIG).write_text(
             config_tcl(
-                target, core, model_sha256=sha, n_inputs=model.n_inputs, n_outputs=model.n_outputs,
-                clock_mhz=clock, jobs=jobs,
+                target,
+                core,
+                model_sha256=sha,
+                n_inputs=model.n_inputs,
+                n_outputs=model.n_outputs,
+                clock_mhz=clock,
+                jobs=jobs,
             )
         )
         (tmp / "build.sh").write_text(_build_sh(hls_first))
@@ -192,7 +197,9 @@ def run_build(package_dir: str | os.PathLike) -> Path:
         raise SpikeforgeError("--build needs Vivado: no `vivado` on PATH (run `sh build.sh` where Vivado is)")
     result = subprocess.run(["sh", str(package_dir / "build.sh")], cwd=package_dir, check=False)
     if result.returncode != 0:
-        raise SpikeforgeError(f"the Vivado build in {package_dir} failed (exit {result.returncode}); see vivado.log")
+        raise SpikeforgeError(
+            f"the Vivado build in {package_dir} failed (exit {result.returncode}); see vivado.log"
+        )
     return package_dir / "output"
 
 

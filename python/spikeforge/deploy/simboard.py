@@ -390,7 +390,13 @@ class SimulatedBoard(pynq.Device):
         nbytes = int(np.prod(shape)) * dtype.itemsize
         address, alloc = self.memory.allocate(nbytes)
         return PynqBuffer(
-            shape, dtype, buffer=alloc.host.data, device=self, device_address=address, bo=address, coherent=False
+            shape,
+            dtype,
+            buffer=alloc.host.data,
+            device=self,
+            device_address=address,
+            bo=address,
+            coherent=False,
         )
 
     def flush(self, bo: int, offset: int, vaddr: int, nbytes: int) -> None:

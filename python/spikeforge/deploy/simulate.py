@@ -45,8 +45,14 @@ def write_overlay(package_dir: str | os.PathLike, out_dir: str | os.PathLike) ->
     (out / f"{OVERLAY}.hwh").write_text(hwh_text(board, clock))
     (out / f"{OVERLAY}.bit").write_bytes(stand_in_bitfile(board.part))
     info = overlay_json(
-        board, model_sha256=meta["model_sha256"], n_inputs=meta["n_inputs"], n_outputs=meta["n_outputs"],
-        backend=meta["backend"], clock_requested=clock, clock_achieved=achieved_clock(board, clock), wns_ns=0.0,
+        board,
+        model_sha256=meta["model_sha256"],
+        n_inputs=meta["n_inputs"],
+        n_outputs=meta["n_outputs"],
+        backend=meta["backend"],
+        clock_requested=clock,
+        clock_achieved=achieved_clock(board, clock),
+        wns_ns=0.0,
     )
     (out / "spikeforge.json").write_text(json.dumps(info, indent=2) + "\n")
     return out / f"{OVERLAY}.bit"
@@ -69,7 +75,10 @@ def load_driver(package_dir: str | os.PathLike) -> ModuleType:
 
 
 def simulated_board(
-    package_dir: str | os.PathLike, core: str = "golden", *, watchdog_s: float = 30.0,
+    package_dir: str | os.PathLike,
+    core: str = "golden",
+    *,
+    watchdog_s: float = 30.0,
     work_dir: str | os.PathLike | None = None,
 ) -> SimulatedBoard:
     """A simulated board of the package's board family, its core backed by golden or the packaged Verilog."""
@@ -81,12 +90,18 @@ def simulated_board(
         backing: GoldenCore | RtlCore = GoldenCore(HardwareModel.load(Path(package_dir) / "model.npz"))
     else:
         if meta["backend"] != "rtl":
-            raise SpikeforgeError("--core rtl simulates the packaged Verilog core; this package holds an HLS IP")
+            raise SpikeforgeError(
+                "--core rtl simulates the packaged Verilog core; this package holds an HLS IP"
+            )
         backing = RtlCore(Path(package_dir) / meta["ip_dir"], meta["n_outputs"], work_dir=work_dir)
     ps = board.ps
     return SimulatedBoard(
-        backing, arch=ps["arch"], ddr_base=int(ps["ddr_base"], 16), ddr_size=int(ps["memory_size"], 16),
-        watchdog_s=watchdog_s, tag=f"spikeforge_sim_{board.key}",
+        backing,
+        arch=ps["arch"],
+        ddr_base=int(ps["ddr_base"], 16),
+        ddr_size=int(ps["memory_size"], 16),
+        watchdog_s=watchdog_s,
+        tag=f"spikeforge_sim_{board.key}",
     )
 
 

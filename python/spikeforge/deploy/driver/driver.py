@@ -54,7 +54,9 @@ def check_spikes(spikes: np.ndarray, n_inputs: int) -> np.ndarray:
     """A [B, T, n_inputs] array of 0/1 values as bool; ValueError naming what is wrong otherwise."""
     spikes = np.asarray(spikes)
     if spikes.ndim != 3 or spikes.shape[2] != n_inputs:
-        raise ValueError(f"spike trains must have shape [batch, timesteps, {n_inputs}], got {list(spikes.shape)}")
+        raise ValueError(
+            f"spike trains must have shape [batch, timesteps, {n_inputs}], got {list(spikes.shape)}"
+        )
     if spikes.shape[1] < 1 or spikes.shape[1] > MAX_TIMESTEPS:
         raise ValueError(f"spike trains must have 1 to {MAX_TIMESTEPS} timesteps, got {spikes.shape[1]}")
     if spikes.dtype != np.bool_:
@@ -146,7 +148,9 @@ class SpikeforgeOverlay(Overlay):
         while True:
             if channel.error:
                 status = channel._mmio.read(channel._offset + 4)
-                kinds = [n for bit, n in ((0x10, "internal"), (0x20, "slave"), (0x40, "decode")) if status & bit]
+                kinds = [
+                    n for bit, n in ((0x10, "internal"), (0x20, "slave"), (0x40, "decode")) if status & bit
+                ]
                 raise DeviceError(
                     f"the DMA {what} channel stopped on an error: {'/'.join(kinds) or 'unknown'} "
                     f"(DMASR 0x{status:08x})"
@@ -155,7 +159,8 @@ class SpikeforgeOverlay(Overlay):
                 break
             if time.monotonic() > deadline:
                 raise DeviceError(
-                    f"no {what} completion within {self.timeout:g} s: the core is hung or the stream is malformed"
+                    f"no {what} completion within {self.timeout:g} s: "
+                    "the core is hung or the stream is malformed"
                 )
         channel.wait()  # idle now: pynq invalidates the receive buffer and reads the byte count
 
@@ -173,7 +178,9 @@ class SpikeforgeOverlay(Overlay):
         t2 = time.perf_counter()
         got = int(self.dma.recvchannel.transferred)
         if got != n_readout * _BEAT:
-            raise DeviceError(f"the core returned {got} bytes for {batch} samples, expected {n_readout * _BEAT}")
+            raise DeviceError(
+                f"the core returned {got} bytes for {batch} samples, expected {n_readout * _BEAT}"
+            )
         readout = np.array(out_view, dtype=np.uint32).view(np.int32).reshape(batch, self.n_outputs)
         t3 = time.perf_counter()
         self.timings["copy_s"] += t1 - t0
@@ -200,7 +207,9 @@ class SpikeforgeOverlay(Overlay):
             stop = int(np.searchsorted(ends, start_word + max_words, side="right"))
             stop = min(stop, start_sample + max_samples)
             if stop <= start_sample:
-                raise ValueError(f"sample {start_sample} alone exceeds the DMA's {self._max_bytes}-byte transfer")
+                raise ValueError(
+                    f"sample {start_sample} alone exceeds the DMA's {self._max_bytes}-byte transfer"
+                )
             end_word = int(ends[stop - 1])
             parts.append(self._run_packet(words[start_word:end_word], stop - start_sample))
             start_sample, start_word = stop, end_word
@@ -213,14 +222,22 @@ class SpikeforgeOverlay(Overlay):
     def validate(self, inputs: np.ndarray, labels: np.ndarray, batch_size: int = 256) -> dict:
         """Accuracy of the overlay on labelled spike trains, in batches of ``batch_size``."""
         labels = np.asarray(labels).reshape(-1)
-        preds = np.concatenate(
-            [self.predict(inputs[i : i + batch_size]) for i in range(0, len(labels), batch_size)]
-        ) if len(labels) else np.zeros(0, dtype=np.int64)
+        preds = (
+            np.concatenate(
+                [self.predict(inputs[i : i + batch_size]) for i in range(0, len(labels), batch_size)]
+            )
+            if len(labels)
+            else np.zeros(0, dtype=np.int64)
+        )
         correct = int(np.sum(preds == labels))
         return {"samples": int(labels.size), "correct": correct, "accuracy": correct / max(1, labels.size)}
 
     def throughput_test(
-        self, batch_size: int = 256, timesteps: int = 10, density: float = 0.1, seed: int = 0,
+        self,
+        batch_size: int = 256,
+        timesteps: int = 10,
+        density: float = 0.1,
+        seed: int = 0,
         spikes: np.ndarray | None = None,
     ) -> dict:
         """Time one batch end to end (random spike trains unless ``spikes`` is given)."""
@@ -264,9 +281,16 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {}
     if args.input:
         spikes = np.load(args.input, allow_pickle=False)
-        readout = np.concatenate(
-            [overlay.execute(spikes[i : i + args.batch_size]) for i in range(0, len(spikes), args.batch_size)]
-        ) if len(spikes) else np.zeros((0, overlay.n_outputs), dtype=np.int32)
+        readout = (
+            np.concatenate(
+                [
+                    overlay.execute(spikes[i : i + args.batch_size])
+                    for i in range(0, len(spikes), args.batch_size)
+                ]
+            )
+            if len(spikes)
+            else np.zeros((0, overlay.n_outputs), dtype=np.int32)
+        )
         if args.output:
             np.save(args.output, readout)
         report["prediction"] = predict(readout).tolist()
