@@ -17,9 +17,10 @@ import pynq
 import pytest
 
 from spikeforge.cli import main as cli_main
+from spikeforge.deploy import simulate
 from spikeforge.deploy.package import driver_sources, package_model
 from spikeforge.deploy.simboard import GoldenCore, SimulatedBoard, SimulatedHang
-from spikeforge.deploy.simulate import load_driver, simulated_board, write_overlay
+from spikeforge.deploy.simulate import check_package, load_driver, simulated_board, write_overlay
 from spikeforge.hw import golden
 from spikeforge.hw.model import HardwareModel
 from spikeforge.hw.random_model import random_model
@@ -295,3 +296,19 @@ def test_bundle_imports_without_torch_brevitas_hls4ml(packaged, tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok []"
+
+
+def test_check_package_counts_mismatches(packaged, monkeypatch):
+    package, model = packaged[("pynq-z2", "count")]
+    spikes = _spikes(np.random.default_rng(6), 40, 3, model.n_inputs)
+    out = check_package(package, spikes)
+    assert out["mismatches"] == 0 and "0 mismatches vs golden" in out["summary"]
+    # a core that computes another network: the check counts the samples that differ
+    other = random_model([model.n_inputs, 7, model.n_outputs], seed=99, density=0.8, threshold_scale=0.3)
+    wrong = golden.run(other, spikes).readout
+    differ = int(np.any(wrong != golden.run(model, spikes).readout, axis=1).sum())
+    assert differ > 0
+    monkeypatch.setattr(
+        simulate, "simulated_board", lambda *a, **k: SimulatedBoard(GoldenCore(other), arch="armv7l")
+    )
+    assert check_package(package, spikes)["mismatches"] == differ

@@ -145,3 +145,29 @@ def simulate_package(
     if isinstance(board.core, RtlCore):
         board.core.close()
     return out
+
+
+def check_package(
+    package_dir: str | os.PathLike,
+    spikes: np.ndarray,
+    *,
+    labels: np.ndarray | None = None,
+    core: str = "golden",
+    batch_size: int = 256,
+) -> dict[str, Any]:
+    """``simulate_package`` checked against the golden simulator on the package's own model: adds
+    ``mismatches`` (samples whose readout differs) and a one-line ``summary``."""
+    from spikeforge.hw import golden
+
+    out = simulate_package(package_dir, spikes, core=core, labels=labels, batch_size=batch_size)
+    model = HardwareModel.load(Path(package_dir) / "model.npz")
+    expected = golden.run(model, check_spike_trains(spikes, model.n_inputs)).readout
+    out["mismatches"] = int(np.any(out["readout"] != expected, axis=1).sum()) if expected.size else 0
+    tp = out["throughput"]
+    host = f", {1e6 * tp['host_per_sample_s']:.1f} us/sample through the driver" if tp else ""
+    out["summary"] = (
+        f"{package_dir}: {out['board']} package, {out['samples']} samples through the packaged driver on "
+        f"the simulated board ({core} core, {out['dma_packets']} DMA packets), "
+        f"{out['mismatches']} mismatches vs golden{host}"
+    )
+    return out
