@@ -119,7 +119,7 @@ update_ip_catalog -rebuild
 create_bd_design $sf_bd
 
 set sf_ps [create_bd_cell -type ip -vlnv [sf_vlnv $sf_ps_ip] $sf_ps_name]
-apply_bd_automation -rule $sf_ps_rule -config {apply_board_preset "1"} $sf_ps
+apply_bd_automation -rule $sf_ps_rule -config $sf_ps_automation $sf_ps
 set_property -dict $sf_ps_config $sf_ps
 set_property -dict [list CONFIG.$sf_ps_clock_property $sf_clock_mhz] $sf_ps
 

@@ -246,6 +246,8 @@ def test_recipe_builds_the_block_design(board, packages):
     # board preset and the PS clock
     auto = run.calls("apply_bd_automation")
     assert auto and 'apply_board_preset "1"' in auto[0][auto[0].index("-config") + 1]
+    if info.family == "zynq7":  # the PS7's DDR and fixed I/O must leave the block design
+        assert 'make_external "FIXED_IO, DDR"' in auto[0][auto[0].index("-config") + 1]
     ps_props = [c for c in run.calls("set_property") if c[0] == "-dict" and c[-1] == f"/{info.ps_name}"]
     assert any(f"CONFIG.{ps['ps_clock_property']} 100" in c[1] for c in ps_props)
 

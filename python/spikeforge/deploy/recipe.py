@@ -72,6 +72,7 @@ def config_tcl(
         ("sf_dma_name", _word(DMA_NAME)),
         ("sf_ps_ip", _word(ps["ps_ip"])),
         ("sf_ps_rule", _word(ps["ps_rule"])),
+        ("sf_ps_automation", _word(ps["ps_automation"])),
         ("sf_ps_name", _word(ps["ps_hier"])),
         ("sf_ps_master", _word(ps["ps_master"])),
         ("sf_ps_master_clk", _word(ps["ps_master_clk"])),
