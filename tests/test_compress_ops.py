@@ -16,7 +16,6 @@ from spikeforge.compress.ops import (
     prox_least_s,
     smallest_mask,
     ste_ceil,
-    ste_round,
 )
 
 
@@ -47,17 +46,12 @@ def test_least_s_rejects_fractional_s() -> None:
         least_s(torch.tensor(2.5), torch.ones(4))
 
 
-def test_straight_through_ceil_and_round() -> None:
+def test_straight_through_ceil() -> None:
     s = torch.tensor([0.2, 2.0, 3.7], requires_grad=True)
     out = ste_ceil(s)
     assert out.tolist() == [1.0, 2.0, 4.0]
     (out * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
     assert s.grad.tolist() == [1.0, 2.0, 3.0]
-    b = torch.tensor([3.4, 5.6], requires_grad=True)
-    r = ste_round(b)
-    assert r.tolist() == [3.0, 6.0]
-    r.sum().backward()
-    assert b.grad.tolist() == [1.0, 1.0]
 
 
 def test_straight_through_s_reaches_least_s_gradient() -> None:

@@ -8,12 +8,13 @@ from typing import Any
 
 import click
 
+from spikeforge.boards import DEFAULT_BOARD
 from spikeforge.commands.common import finite
 
 
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option("--board", default="pynq-z2", show_default=True, help="Target board (see the catalog in the error for others).")
+@click.option("--board", default=DEFAULT_BOARD, show_default=True, help="Target board (see the catalog in the error for others).")
 @click.option("--lanes", default="1", show_default=True,
               help="Lanes P (synapses per cycle: 1, 2, 4, 8, 16), or one per layer: 4,1.")
 @click.option("--dataset", help="Measure spike activity on this dataset (golden simulator on --samples of --split) "

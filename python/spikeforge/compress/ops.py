@@ -27,26 +27,9 @@ class _SteCeil(torch.autograd.Function):
         return grad
 
 
-class _SteRound(torch.autograd.Function):
-    """round in the forward pass, identity gradient (straight-through)."""
-
-    @staticmethod
-    def forward(ctx, a: torch.Tensor) -> torch.Tensor:
-        return a.round()
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
-        return grad
-
-
 def ste_ceil(a: torch.Tensor) -> torch.Tensor:
     """Straight-through ceil: the pruned count is an integer, its gradient flows to the real s."""
     return _SteCeil.apply(a)
-
-
-def ste_round(a: torch.Tensor) -> torch.Tensor:
-    """Straight-through round (used for real-valued bit-widths in the resource models)."""
-    return _SteRound.apply(a)
 
 
 class _LeastS(torch.autograd.Function):

@@ -102,6 +102,14 @@ def node_budgets(budget: dict[str, float], dense: dict[str, float], cfg: Schedul
     return out
 
 
+@dataclass(frozen=True, order=True)
+class _Move:
+    """One greedy move of ``force_budget``: prune layer ``layer`` to ``pruned`` weights, or (None) drop a bit."""
+
+    layer: int
+    pruned: int | None = None
+
+
 def force_budget(comp: MinimaxCompressor) -> bool:
     """Close a remaining gap greedily: prune 10% more of one layer, or drop one layer's bits, whichever
     leaves the least excess; on a tie pruning goes first (a bit less of every weight costs more accuracy
@@ -110,26 +118,25 @@ def force_budget(comp: MinimaxCompressor) -> bool:
     while not comp.met():
         forced = True
         counts = comp.pruned_counts()
-        candidates: list[tuple[float, bool, int, str]] = []
+        candidates: list[tuple[float, bool, int, _Move]] = []
         for i, n in enumerate(net.sizes):
             kept = n - counts[i]
             if kept > comp.bounds.min_keep:
                 s = n - max(comp.bounds.min_keep, kept - max(1, math.ceil(0.1 * kept)))
                 masks = list(comp.masks.values)
                 masks[i] = keep_mask(net.layers[i].weight, s)
-                candidates.append((_excess(comp, masks, net.bits), False, -n, f"prune:{i}:{s}"))
+                candidates.append((_excess(comp, masks, net.bits), False, -n, _Move(i, pruned=s)))
             if net.set_bits is not None and net.bits[i] > comp.bounds.bits_min:
                 bits = list(net.bits)
                 bits[i] -= 1
-                candidates.append((_excess(comp, comp.masks.values, bits), True, -n, f"bits:{i}"))
+                candidates.append((_excess(comp, comp.masks.values, bits), True, -n, _Move(i)))
         if not candidates:
             raise SpikeforgeError(f"the budget {comp.budget} is out of reach: every layer is at its fewest weights and bits")
-        *_, action = min(candidates)
-        kind, idx, *rest = action.split(":")
-        i = int(idx)
-        if kind == "prune":
+        *_, move = min(candidates)
+        i = move.layer
+        if move.pruned is not None:
             masks = list(comp.masks.values)
-            masks[i] = keep_mask(net.layers[i].weight, int(rest[0]))
+            masks[i] = keep_mask(net.layers[i].weight, move.pruned)
             comp.set_masks(Masks(masks))
         else:
             net.bits[i] -= 1
@@ -203,13 +210,14 @@ def _compress_until_met(comp: MinimaxCompressor, train_batches: Callable[[], Ite
 
 def finetune(comp: MinimaxCompressor, train_batches: Callable[[], Iterable[Any]], evaluate: Callable[[torch.nn.Module], float],
               history: History, epochs: int, lr: float) -> float:
-    """Frozen-mask training with a cosine rate; keeps (and restores) the best validation state."""
+    """Frozen-mask training with a cosine rate from ``lr``; keeps (and restores) the best validation state.
+    The optimizer leaves at ``lr`` again, for the compression phase that follows."""
     net = comp.net
     comp.freeze_mask()
     best_acc, best_state = evaluate(net.model), copy.deepcopy(net.model.state_dict())
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(comp.optimizer, T_max=max(1, epochs))
     for group in comp.optimizer.param_groups:
-        group["lr"] = lr
+        group["lr"] = group["initial_lr"] = lr
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(comp.optimizer, T_max=max(1, epochs))
     for _ in range(epochs):
         for batch in train_batches():
             history.steps.append(comp.finetune_step(batch))
@@ -217,7 +225,7 @@ def finetune(comp: MinimaxCompressor, train_batches: Callable[[], Iterable[Any]]
         acc = evaluate(net.model)
         if acc > best_acc:
             best_acc, best_state = acc, copy.deepcopy(net.model.state_dict())
-    for group in comp.optimizer.param_groups:
+    for group in comp.optimizer.param_groups:  # the cosine ends near zero; the next phase starts at lr
         group["lr"] = lr
     net.model.load_state_dict(best_state)
     comp.masks.apply(net)
