@@ -86,8 +86,12 @@ def estimate_masks(resources: ResourceModel, net: Compressible, masks: Sequence[
 
 
 def floor_estimate(resources: ResourceModel, sizes: Sequence[int], bounds: Bounds) -> dict[str, float]:
-    """The smallest estimate reachable: every layer at its minimum nonzeros and minimum bits."""
-    return resources.estimate([min(bounds.min_keep, n) for n in sizes], [bounds.bits_min] * len(sizes))
+    """The smallest estimate reachable: every layer at its minimum nonzeros and minimum bits, in the expected
+    layout or the most compact one (fan-out 1, L1 norm 1), whichever is smaller."""
+    nonzeros, bits = [min(bounds.min_keep, n) for n in sizes], [bounds.bits_min] * len(sizes)
+    expected = resources.estimate(nonzeros, bits)
+    compact = resources.estimate(nonzeros, bits, [Layout(max_fanout=1, max_l1=1)] * len(sizes))
+    return {name: min(expected[name], compact[name]) for name in expected}
 
 
 def check_budget(resources: ResourceModel, sizes: Sequence[int], budget: dict[str, float], bounds: Bounds) -> None:
@@ -99,8 +103,8 @@ def check_budget(resources: ResourceModel, sizes: Sequence[int], budget: dict[st
     for name, limit in budget.items():
         if limit < floor[name]:
             raise SpikeforgeError(
-                f"the {name} budget {limit:g} is below what this network can reach even fully compressed "
-                f"(the core's fixed overhead); the minimum achievable is {floor[name]:g}"
+                f"the {name} budget {limit:g} is below what the compressor's resource model of this network "
+                f"can reach at its membrane widths; the minimum achievable is {floor[name]:g}"
             )
 
 

@@ -39,6 +39,7 @@ def build(outcome: Outcome, dense: dict[str, Any], budget: dict[str, float], con
         "epochs": outcome.result.epochs,
         "tightenings_after_export": outcome.tightenings,
         "nodes": [vars(n) for n in outcome.result.nodes],
+        "warnings": [],
         "curves": {
             "phase": [s.phase for s in steps],
             "loss": [s.loss for s in steps],
@@ -91,20 +92,34 @@ def figures(report: dict[str, Any]) -> dict[str, tuple[str, Figure]]:
     fig.legend(loc="upper right", fontsize=7)
     figs["layers"] = ("layers.png", fig)
 
-    fig, ax = new_figure()
-    first = next(iter(budget))
-    pts = [(n["estimate"][first], n["val_accuracy"]) for n in report["nodes"]]
-    ax.plot([p[0] for p in pts], [100 * p[1] for p in pts], "o-", label=f"{report['method']} nodes (val, float)")
-    dense = next(r for r in report["resources"] if r["resource"] == first)
-    ax.plot([dense["dense"]], [100 * report["hardware_accuracy"]["dense"]["val"]], "s", label="dense (val, hardware)")
-    ax.plot([dense["compressed"]], [100 * report["hardware_accuracy"]["compressed"]["val"]], "*", ms=12,
-            label="compressed (val, hardware)")
-    ax.axvline(budget[first], color="k", lw=0.8, ls="--")
-    ax.set_xlabel(first)
-    ax.set_ylabel("accuracy %")
-    ax.legend(fontsize=7)
+    binding = report.get("binding_resource") or binding_resource(report)
+    row = next(r for r in report["resources"] if r["resource"] == binding)
+    fig, (left, right) = new_figure(1, 2, size=(9, 3.5), sharex=True)
+    pts = [(n["estimate"][binding], n["val_accuracy"]) for n in report["nodes"]]
+    left.plot([p[0] for p in pts], [100 * p[1] for p in pts], "o-", label=f"{report['method']} nodes")
+    if "val" in report.get("float_accuracy", {}):
+        left.plot([row["compressed"]], [100 * report["float_accuracy"]["val"]], "*", ms=12, label="compressed")
+    left.set_title("float model (QAT), val", fontsize=9)
+    right.plot([row["dense"]], [100 * report["hardware_accuracy"]["dense"]["val"]], "s", label="dense")
+    right.plot([row["compressed"]], [100 * report["hardware_accuracy"]["compressed"]["val"]], "*", ms=12,
+               label="compressed")
+    right.set_title("hardware model (golden simulator), val", fontsize=9)
+    for ax in (left, right):
+        ax.axvline(budget[binding], color="k", lw=0.8, ls="--")
+        ax.set_xlabel(f"{binding} (binding budget)")
+        ax.set_ylabel("accuracy %")
+        ax.legend(fontsize=7)
     figs["accuracy"] = ("accuracy_vs_resources.png", fig)
     return figs
+
+
+def binding_resource(report: dict[str, Any]) -> str:
+    """The budget that cuts deepest: the largest dense-estimate-to-budget ratio (a zero budget cuts deepest)."""
+    def ratio(r: dict[str, Any]) -> float:
+        dense = r["dense"] or 0.0
+        return dense / r["budget"] if r["budget"] > 0 else (float("inf") if dense > 0 else 0.0)
+
+    return max((r for r in report["resources"] if r["budget"] is not None), key=ratio)["resource"]
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -116,6 +131,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"Checkpoint `{report['checkpoint']}`, dataset {report['dataset']}, seed {report['seed']}, "
         f"{report['epochs']:.1f} training epochs. Budget met by the resource model: **{report['meets_budget']}**.",
         "",
+        *(["## Warnings", "", *[f"- **{w}**" for w in report.get("warnings", [])], ""] if report.get("warnings") else []),
         "| resource | dense | compressed | budget | meets |",
         "|---|---:|---:|---:|---|",
     ]
