@@ -15,11 +15,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
-
-from spikeforge.report import format_table  # noqa: E402
-from spikeforge.train.config import TrainConfig  # noqa: E402
-from spikeforge.train.run import run_training  # noqa: E402
+from spikeforge.report import format_table
+from spikeforge.snn import SNNOptions
+from spikeforge.train.config import TrainConfig
+from spikeforge.train.run import run_training
 
 
 @dataclass
@@ -33,8 +32,9 @@ class Target:
 
 
 TARGETS = [
-    Target("digits 64-128-10 4b", TrainConfig(dataset="digits", hidden=[128], weight_bits=4, epochs=30), 0.95, 120.0),
-    Target("mnist5k 784-256-10 4b", TrainConfig(dataset="mnist5k", hidden=[256], weight_bits=4, epochs=30, weight_decay=1e-4), 0.93, None),
+    Target("digits 64-128-10 4b", TrainConfig(dataset="digits", hidden=[128], snn=SNNOptions(weight_bits=4), epochs=30), 0.95, 120.0),
+    Target("mnist5k 784-256-10 4b", TrainConfig(dataset="mnist5k", hidden=[256], snn=SNNOptions(weight_bits=4), epochs=30,
+                                                    weight_decay=1e-4), 0.93, None),
 ]
 
 

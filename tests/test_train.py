@@ -12,6 +12,7 @@ from spikeforge.errors import SpikeforgeError
 from spikeforge.export import integer_readout
 from spikeforge.hw import golden
 from spikeforge.hw.model import HardwareModel
+from spikeforge.snn import SNNOptions
 from spikeforge.train import TrainConfig, float_readout, load_model, loop, read_checkpoint, train
 from spikeforge.train.run import run_training
 
@@ -23,7 +24,7 @@ TINY = {"hidden": [32], "timesteps": 4, "epochs": 2, "batch_size": 64}
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("train")
-    report = run_training(TrainConfig(**TINY, bias=True), out, quiet=True)
+    report = run_training(TrainConfig(**TINY, snn=SNNOptions(bias=True)), out, quiet=True)
     return out, report
 
 
@@ -102,7 +103,7 @@ def test_cli_train_then_simulate_dataset_reports_the_same_accuracy(tmp_path, cap
             "--readout", "count", "--leak-shift", "none", "-o", str(out), "--quiet"]
     assert main(argv) == 0
     report = json.loads((out / "report.json").read_text())
-    assert report["train_config"]["leak_shift"] is None and report["train_config"]["readout"] == "count"
+    assert report["train_config"]["snn"]["leak_shift"] is None and report["train_config"]["snn"]["readout"] == "count"
     capsys.readouterr()
     assert main(["simulate", str(out / "model.npz"), "--dataset", "digits", "--split", "test", "--json", "--quiet"]) == 0
     sim = json.loads(capsys.readouterr().out)

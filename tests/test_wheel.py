@@ -5,7 +5,6 @@ and simulates it in Verilator."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import sysconfig

@@ -41,6 +41,7 @@ def train(dataset: str, hidden: tuple[int, ...], timesteps: int, encoder: str, w
     """Train a spiking MLP with brevitas QAT on --dataset, export -o DIR/model.npz, report float and hardware accuracy."""
     from spikeforge.commands.common import check_output_dir
     from spikeforge.errors import SpikeforgeError
+    from spikeforge.snn import SNNOptions
     from spikeforge.train.config import TrainConfig
     from spikeforge.train.run import run_training
 
@@ -49,11 +50,11 @@ def train(dataset: str, hidden: tuple[int, ...], timesteps: int, encoder: str, w
         leak = _leak(leak_shift)
     except ValueError:
         raise SpikeforgeError(f"--leak-shift must be an integer or 'none', got {leak_shift!r}") from None
-    cfg = TrainConfig(
-        dataset=dataset, hidden=list(hidden) or [128], timesteps=timesteps, encoder=encoder, weight_bits=weight_bits,
-        leak_shift=leak, reset=reset, readout=readout, surrogate=surrogate, bias=bias, detach_reset=detach_reset, integer_leak=integer_leak,
-        epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, patience=patience, seed=seed,
-    )
+    snn = SNNOptions(weight_bits=weight_bits, leak_shift=leak, reset=reset, readout=readout, surrogate=surrogate,
+                     bias=bias, detach_reset=detach_reset, integer_leak=integer_leak)
+    cfg = TrainConfig(dataset=dataset, hidden=list(hidden) or [128], timesteps=timesteps, encoder=encoder, snn=snn,
+                      epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, patience=patience,
+                      seed=seed)
     report = run_training(cfg, output_dir, quiet=quiet)
     fa, ha = report.float_accuracy["test"], report.hardware_accuracy["test"]
     click.echo(f"{dataset}: test accuracy float {100 * fa:.2f}%, hardware {100 * ha:.2f}% "

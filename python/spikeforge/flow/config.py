@@ -10,13 +10,14 @@ from typing import Any
 
 from spikeforge.boards import DEFAULT_BOARD
 from spikeforge.errors import SpikeforgeError
+from spikeforge.snn import SNNOptions
 from spikeforge.train.config import TrainConfig
 
 BUDGET_KEYS = ("lut", "ff", "bram18", "dsp", "latency_us")
 
 
 def _demo_training() -> TrainConfig:
-    return TrainConfig(dataset="digits", hidden=[128], timesteps=8, weight_bits=4, epochs=15, seed=0)
+    return TrainConfig(dataset="digits", hidden=[128], timesteps=8, snn=SNNOptions(weight_bits=4), epochs=15, seed=0)
 
 
 @dataclass

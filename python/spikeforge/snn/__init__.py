@@ -1,11 +1,11 @@
 """Spiking layers in PyTorch: SPEC neurons with brevitas power-of-two synapses, and MLP builders.
 
-Public API: ``SNNConfig``, ``SpikingMLP`` (float ``forward``, ``integer_layers``,
+Public API: ``SNNOptions`` / ``SNNConfig``, ``SpikingMLP`` (float ``forward``, ``integer_layers``,
 ``from_float_layers`` / ``float_layers``), ``FloatLayer``, ``LIFLayer``, ``IntegerLayer``, ``SURROGATES``.
 """
 
 from spikeforge.snn.lif import IntegerLayer, LIFLayer
-from spikeforge.snn.model import FloatLayer, SNNConfig, SpikingMLP
+from spikeforge.snn.model import FloatLayer, SNNConfig, SNNOptions, SpikingMLP
 from spikeforge.snn.surrogate import SURROGATES
 
 __all__ = [
@@ -14,5 +14,6 @@ __all__ = [
     "IntegerLayer",
     "LIFLayer",
     "SNNConfig",
+    "SNNOptions",
     "SpikingMLP",
 ]

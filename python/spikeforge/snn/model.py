@@ -21,10 +21,10 @@ from spikeforge.snn.lif import IntegerLayer, LIFLayer
 
 
 @dataclass
-class SNNConfig:
-    """Architecture of a spiking MLP; per-layer fields take one value or a list (one per layer)."""
+class SNNOptions:
+    """The neuron and synapse options of a spiking MLP (everything but its sizes); per-layer fields take
+    one value or a list (one per layer). Training configs nest these."""
 
-    sizes: list[int]  # [n_inputs, hidden..., n_outputs]
     weight_bits: int | list[int] = 4
     leak_shift: int | None | list[int | None] = 4  # None = IF neuron (no leak)
     threshold: float | list[float] = 1.0
@@ -38,11 +38,31 @@ class SNNConfig:
     integer_leak: bool = False  # float leak = the hardware's floor(v / 2^k) on the weight grid
 
     def __post_init__(self) -> None:
-        self.sizes = [int(n) for n in self.sizes]
-        if len(self.sizes) < 2 or min(self.sizes) < 1:
-            raise SpikeforgeError(f"sizes must list at least two positive widths, got {self.sizes}")
         if self.readout not in READOUTS:
             raise SpikeforgeError(f"readout must be one of {', '.join(READOUTS)}, got {self.readout!r}")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SNNOptions:
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise SpikeforgeError(f"unknown {cls.__name__} keys: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+
+@dataclass(kw_only=True)
+class SNNConfig(SNNOptions):
+    """Architecture of a spiking MLP: its layer widths plus the options of SNNOptions."""
+
+    sizes: list[int]  # [n_inputs, hidden..., n_outputs]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.sizes = [int(n) for n in self.sizes]
+        if len(self.sizes) < 2 or min(self.sizes) < 1:
+            raise SpikeforgeError(f"a network needs an input width and at least one layer, got widths {self.sizes}")
         for name in ("weight_bits", "leak_shift", "threshold", "reset"):
             value = getattr(self, name)
             if isinstance(value, list | tuple) and len(value) != self.n_layers:
@@ -56,17 +76,6 @@ class SNNConfig:
         """The value of per-layer field ``name`` for layer ``index``."""
         value = getattr(self, name)
         return value[index] if isinstance(value, list | tuple) else value
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> SNNConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise SpikeforgeError(f"unknown SNN config keys: {', '.join(sorted(unknown))}")
-        return cls(**data)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The training configuration: one JSON-able dataclass (recorded in checkpoints and model files)."""
+"""The training configuration: one JSON-able dataclass (recorded in checkpoints and model files) that
+nests the network's options (spikeforge.snn.SNNOptions) beside the data and optimizer settings."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from spikeforge.errors import SpikeforgeError
-from spikeforge.snn import SNNConfig
+from spikeforge.snn import SNNConfig, SNNOptions
 
 
 @dataclass
@@ -17,15 +18,7 @@ class TrainConfig:
     hidden: list[int] = field(default_factory=lambda: [128])
     timesteps: int = 8
     encoder: str = "rate"
-    weight_bits: int = 4
-    leak_shift: int | None = 4
-    reset: str = "subtract"
-    readout: str = "membrane"
-    surrogate: str = "arctan"
-    surrogate_slope: float = 2.0
-    detach_reset: bool = False
-    integer_leak: bool = False
-    bias: bool = False
+    snn: SNNOptions = field(default_factory=SNNOptions)
     epochs: int = 30
     batch_size: int = 128
     lr: float = 1e-2
@@ -35,26 +28,17 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         self.hidden = [int(h) for h in self.hidden]
+        if isinstance(self.snn, dict):
+            self.snn = SNNOptions.from_json(self.snn)
         for name in ("timesteps", "epochs", "batch_size"):
             if getattr(self, name) < 1:
                 raise SpikeforgeError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.lr <= 0:
+        if not self.lr > 0:
             raise SpikeforgeError(f"lr must be positive, got {self.lr}")
 
     def snn_config(self, n_inputs: int, n_classes: int) -> SNNConfig:
         """The model architecture for a dataset with these input and class counts."""
-        return SNNConfig(
-            sizes=[n_inputs, *self.hidden, n_classes],
-            weight_bits=self.weight_bits,
-            leak_shift=self.leak_shift,
-            reset=self.reset,
-            bias=self.bias,
-            readout=self.readout,
-            surrogate=self.surrogate,
-            surrogate_slope=self.surrogate_slope,
-            detach_reset=self.detach_reset,
-            integer_leak=self.integer_leak,
-        )
+        return SNNConfig(sizes=[n_inputs, *self.hidden, n_classes], **asdict(self.snn))
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -24,13 +24,14 @@ def plot_learning_curve(history: list[dict[str, float]]) -> Figure:
 def markdown(report: dict[str, Any]) -> str:
     """The human-readable report."""
     cfg, tr, ds = report["train_config"], report["training"], report["dataset"]
+    snn = cfg["snn"]
     fa, ha = report["float_accuracy"], report["hardware_accuracy"]
     sizes = " -> ".join(str(n) for n in [ds["n_inputs"], *cfg["hidden"], ds["n_classes"]])
     lines = [
         f"# Training report: {ds['name']}",
         "",
-        f"Network {sizes}, {cfg['weight_bits']}-bit weights, T={cfg['timesteps']} ({cfg['encoder']} code), "
-        f"leak shift {cfg['leak_shift']}, reset {cfg['reset']}, readout {cfg['readout']}, seed {cfg['seed']}.",
+        f"Network {sizes}, {snn['weight_bits']}-bit weights, T={cfg['timesteps']} ({cfg['encoder']} code), "
+        f"leak shift {snn['leak_shift']}, reset {snn['reset']}, readout {snn['readout']}, seed {cfg['seed']}.",
         f"Splits (seed {ds['split_seed']}): " + ", ".join(f"{k} {v}" for k, v in ds["sizes"].items()) + ".",
         "",
         "| split | float accuracy | hardware accuracy (golden simulator) |",
