@@ -33,11 +33,17 @@ def run(args: argparse.Namespace) -> None:
     dense_hw = export(model, data, {})
     dense = measure(dense_hw, data, board)
     dense_acc = hardware_accuracy(dense_hw, data, "test")
-    print(f"dense: {data.name} {[la.n_in for la in dense_hw.layers] + [dense_hw.layers[-1].n_out]}, "
-          f"bits {[la.weight_bits for la in dense_hw.layers]}, hardware test accuracy {100 * dense_acc:.2f}%, "
-          f"bram18 {dense['bram18']:.0f}, lut {dense['lut']:.0f}, synapses {dense['synapses']:.0f}")
-    cfg = ScheduleConfig(finetune_epochs=args.finetune_epochs, max_compress_epochs=args.max_compress_epochs, seed=0,
-                         minimax=MinimaxConfig(y_init=args.y_init))
+    print(
+        f"dense: {data.name} {[la.n_in for la in dense_hw.layers] + [dense_hw.layers[-1].n_out]}, "
+        f"bits {[la.weight_bits for la in dense_hw.layers]}, hardware test accuracy {100 * dense_acc:.2f}%, "
+        f"bram18 {dense['bram18']:.0f}, lut {dense['lut']:.0f}, synapses {dense['synapses']:.0f}"
+    )
+    cfg = ScheduleConfig(
+        finetune_epochs=args.finetune_epochs,
+        max_compress_epochs=args.max_compress_epochs,
+        seed=0,
+        minimax=MinimaxConfig(y_init=args.y_init),
+    )
     rows = []
     if args.sweep == "connectivity":
         points = [0.5, 0.2, 0.1, 0.05, 0.02][: 2 if args.quick else None]
@@ -61,8 +67,16 @@ def run(args: argparse.Namespace) -> None:
                     c = replace(c, finetune_epochs=minimax_epochs.get(seed, cfg.finetune_epochs))
                 start = time.perf_counter()
                 try:
-                    out = compress(model, data, board, budget, c, method=method, quiet=True,
-                                   connectivity=args.sweep == "connectivity")
+                    out = compress(
+                        model,
+                        data,
+                        board,
+                        budget,
+                        c,
+                        method=method,
+                        quiet=True,
+                        connectivity=args.sweep == "connectivity",
+                    )
                 except SpikeforgeError as exc:  # the exported core cannot meet this budget with this method
                     print(f"  {row['budget']} {method} seed {seed}: not met ({exc})", flush=True)
                     failed += 1
@@ -73,9 +87,11 @@ def run(args: argparse.Namespace) -> None:
                 accs.append(100 * out.accuracy["test"])
                 epochs.append(out.result.epochs)
                 used.append(out.measured[key])
-                print(f"  {row['budget']} {method} seed {seed}: test {accs[-1]:.2f}% in {seconds:.0f} s, "
-                      f"{out.result.epochs:.1f} epochs, estimate {out.measured}, bits {[la.weight_bits for la in out.hw.layers]}",
-                      flush=True)
+                print(
+                    f"  {row['budget']} {method} seed {seed}: test {accs[-1]:.2f}% in {seconds:.0f} s, "
+                    f"{out.result.epochs:.1f} epochs, estimate {out.measured}, bits {[la.weight_bits for la in out.hw.layers]}",
+                    flush=True,
+                )
             row[f"{method} acc%"] = round(statistics.mean(accs), 2) if accs else "not met"
             if args.seeds > 1:
                 row[f"{method} min-max"] = f"{min(accs):.2f}-{max(accs):.2f}" if accs else "-"
@@ -95,8 +111,15 @@ def main() -> None:
     parser.add_argument("--bram", nargs="+", default=["3", "2", "1"], help="BRAM18 budgets of the bram sweep")
     parser.add_argument("--finetune-epochs", type=int, default=6)
     parser.add_argument("--max-compress-epochs", type=int, default=10)
-    parser.add_argument("--y-init", type=float, default=10.0, help="Initial LeastS duals (MinimaxConfig.y_init)")
-    parser.add_argument("--seeds", type=int, default=1, help="Seeds 0..N-1 per point (batch order, torch seed): mean and range.")
+    parser.add_argument(
+        "--y-init", type=float, default=10.0, help="Initial LeastS duals (MinimaxConfig.y_init)"
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        help="Seeds 0..N-1 per point (batch order, torch seed): mean and range.",
+    )
     parser.add_argument("--quick", action="store_true", help="Two points only.")
     run(parser.parse_args())
 

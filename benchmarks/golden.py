@@ -74,8 +74,10 @@ def main() -> None:
     t_golden = best_of(lambda: golden.run(model, spikes), args.repeats)
 
     rows = [("golden (numpy, exact int)", t_golden), ("torch float32 forward", t_torch)]
-    print(f"784-256-10, T={args.timesteps}, batch {args.batch}, {events} synaptic events per batch, "
-          f"torch threads={torch.get_num_threads()}, best of {args.repeats}")
+    print(
+        f"784-256-10, T={args.timesteps}, batch {args.batch}, {events} synaptic events per batch, "
+        f"torch threads={torch.get_num_threads()}, best of {args.repeats}"
+    )
     print(f"{'engine':<28}{'ms/batch':>10}{'samples/s':>12}{'syn.events/s':>15}")
     for name, t in rows:
         print(f"{name:<28}{1e3 * t:>10.1f}{args.batch / t:>12.0f}{events / t:>15.3g}")

@@ -26,16 +26,25 @@ def main() -> None:
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--work-dir", type=Path, default=Path("build") / "calibration")
     args = parser.parse_args()
-    report = run(CalibrationConfig(work_dir=args.work_dir, configs=args.configs, jobs=args.jobs,
-                                   latency=not args.no_latency, refit=args.refit))
+    report = run(
+        CalibrationConfig(
+            work_dir=args.work_dir,
+            configs=args.configs,
+            jobs=args.jobs,
+            latency=not args.no_latency,
+            refit=args.refit,
+        )
+    )
     rows = table_rows(report)
     print(format_table(rows, list(rows[0])))
     print()
     for subset, s in report["summary"].items():
-        print(f"{subset:8s} {s['configs']:3d} configs | LUT |err| median {100 * s['lut_median_abs_error']:5.1f}% "
-              f"max {100 * s['lut_max_abs_error']:5.1f}% | FF median {100 * s['ff_median_abs_error']:5.1f}% "
-              f"max {100 * s['ff_max_abs_error']:5.1f}% | BRAM18 exact {s['bram18_exact']}/{s['configs']} "
-              f"| DSP exact {s['dsp_exact']}/{s['configs']}")
+        print(
+            f"{subset:8s} {s['configs']:3d} configs | LUT |err| median {100 * s['lut_median_abs_error']:5.1f}% "
+            f"max {100 * s['lut_max_abs_error']:5.1f}% | FF median {100 * s['ff_median_abs_error']:5.1f}% "
+            f"max {100 * s['ff_max_abs_error']:5.1f}% | BRAM18 exact {s['bram18_exact']}/{s['configs']} "
+            f"| DSP exact {s['dsp_exact']}/{s['configs']}"
+        )
     if report["latency"]:
         print()
         print(format_table(report["latency"], list(report["latency"][0])))

@@ -32,9 +32,20 @@ class Target:
 
 
 TARGETS = [
-    Target("digits 64-128-10 4b", TrainConfig(dataset="digits", hidden=[128], snn=SNNOptions(weight_bits=4), epochs=30), 0.95, 120.0),
-    Target("mnist5k 784-256-10 4b", TrainConfig(dataset="mnist5k", hidden=[256], snn=SNNOptions(weight_bits=4), epochs=30,
-                                                    weight_decay=1e-4), 0.93, None),
+    Target(
+        "digits 64-128-10 4b",
+        TrainConfig(dataset="digits", hidden=[128], snn=SNNOptions(weight_bits=4), epochs=30),
+        0.95,
+        120.0,
+    ),
+    Target(
+        "mnist5k 784-256-10 4b",
+        TrainConfig(
+            dataset="mnist5k", hidden=[256], snn=SNNOptions(weight_bits=4), epochs=30, weight_decay=1e-4
+        ),
+        0.93,
+        None,
+    ),
 ]
 
 

@@ -11,13 +11,20 @@ import pytest
 
 # room -> rank; rooms of equal rank sit on one line and may import each other
 ROOMS: dict[str, float] = {
-    "errors": 0, "atomic": 0, "_files": 0,
+    "errors": 0,
+    "atomic": 0,
+    "_files": 0,
     "report": 1,
     "hw": 2,
-    "data": 3, "boards": 3,
+    "data": 3,
+    "boards": 3,
     "core": 4,
-    "estimate": 5, "synth": 5,
-    "snn": 6.0, "export": 6.1, "train": 6.2, "nir_io": 6.3,
+    "estimate": 5,
+    "synth": 5,
+    "snn": 6.0,
+    "export": 6.1,
+    "train": 6.2,
+    "nir_io": 6.3,
     "compress": 7,
     "rtl": 8,
     "hls4ml_ext": 9,
@@ -26,7 +33,8 @@ ROOMS: dict[str, float] = {
     "engines": 12,
     "flow": 13,
     "dse": 14,
-    "commands": 15, "cli": 15,
+    "commands": 15,
+    "cli": 15,
 }
 DATA_PACKAGES = ("hls", "sim", "bitstreams")  # shipped sources, not rooms of the Python package
 
@@ -91,21 +99,30 @@ def package_sources() -> list[tuple[str, str, bool]]:
 
 def test_every_room_of_the_package_is_in_the_order():
     root = Path(str(resources.files("spikeforge")))
-    rooms = {p.stem for p in root.iterdir() if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").is_file()}
+    rooms = {
+        p.stem
+        for p in root.iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").is_file()
+    }
     assert rooms - set(DATA_PACKAGES) <= set(ROOMS), sorted(rooms - set(ROOMS) - set(DATA_PACKAGES))
 
 
 def test_imports_follow_the_one_way_order():
-    bad = [v for module, source, is_package in package_sources() for v in violations(module, source, is_package)]
+    bad = [
+        v for module, source, is_package in package_sources() for v in violations(module, source, is_package)
+    ]
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize(("module", "source"), [
-    ("spikeforge.estimate.resources", "from spikeforge.rtl.generator import core_params"),
-    ("spikeforge.estimate.report", "def f():\n    from spikeforge.commands.common import format_table\n"),
-    ("spikeforge.rtl.engine", "from spikeforge.engines import EngineResult"),
-    ("spikeforge.hw.model", "import spikeforge.snn.lif"),
-    ("spikeforge.core.params", "from ..rtl import generator"),
-])
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("spikeforge.estimate.resources", "from spikeforge.rtl.generator import core_params"),
+        ("spikeforge.estimate.report", "def f():\n    from spikeforge.commands.common import format_table\n"),
+        ("spikeforge.rtl.engine", "from spikeforge.engines import EngineResult"),
+        ("spikeforge.hw.model", "import spikeforge.snn.lif"),
+        ("spikeforge.core.params", "from ..rtl import generator"),
+    ],
+)
 def test_the_wrong_way_imports_of_the_past_are_caught(module, source):
     assert violations(module, source)

@@ -12,17 +12,25 @@ W0 = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0], [10.0, 11.
 W1 = torch.tensor([[0.5, 2.5], [4.5, 6.5]]).sqrt()
 
 
-def _compressor(budget: float, cfg: MinimaxConfig | None = None, w0: torch.Tensor = W0,
-                w1: torch.Tensor = W1) -> MinimaxCompressor:
+def _compressor(
+    budget: float, cfg: MinimaxConfig | None = None, w0: torch.Tensor = W0, w1: torch.Tensor = W1
+) -> MinimaxCompressor:
     a = torch.nn.Linear(w0.shape[1], w0.shape[0], bias=False)
     b = torch.nn.Linear(w1.shape[1], w1.shape[0], bias=False)
     with torch.no_grad():
         a.weight.copy_(w0)
         b.weight.copy_(w1)
     # lr 0: the QAT step and the prox leave the weights as given, so every number below is by hand
-    net = Compressible(torch.nn.ModuleList([a, b]), [a, b], lambda m, batch: sum(p.square().sum() for p in m.parameters()), [8, 8])
+    net = Compressible(
+        torch.nn.ModuleList([a, b]),
+        [a, b],
+        lambda m, batch: sum(p.square().sum() for p in m.parameters()),
+        [8, 8],
+    )
     opt = torch.optim.SGD(net.model.parameters(), lr=0.0)
-    return MinimaxCompressor(net, SynapseMemory(net.sizes), {"synapses": budget}, opt, cfg or MinimaxConfig(), Bounds())
+    return MinimaxCompressor(
+        net, SynapseMemory(net.sizes), {"synapses": budget}, opt, cfg or MinimaxConfig(), Bounds()
+    )
 
 
 def _savings(comp: MinimaxCompressor) -> torch.Tensor:

@@ -29,8 +29,23 @@ def test_compress_meets_bram_budget_by_resource_model(checkpoint, tmp_path) -> N
     budget = dense["bram18"] - 1
     assert budget >= 1
     out = tmp_path / "c"
-    code = main(["compress", str(checkpoint), "--board", "pynq-z2", "--bram", str(budget), "--finetune-epochs", "2",
-                 "--max-compress-epochs", "4", "-o", str(out), "--quiet"])
+    code = main(
+        [
+            "compress",
+            str(checkpoint),
+            "--board",
+            "pynq-z2",
+            "--bram",
+            str(budget),
+            "--finetune-epochs",
+            "2",
+            "--max-compress-epochs",
+            "4",
+            "-o",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == 0
     hw = HardwareModel.load(out / "model.npz")
     got = estimate(hw).totals()  # the issue-5 estimator of the written file, independent of the compressor
@@ -41,7 +56,9 @@ def test_compress_meets_bram_budget_by_resource_model(checkpoint, tmp_path) -> N
     assert row["compressed"] == got["bram18"] and row["budget"] == budget
     # the file meets the budget as trained (no tightening after export); the model trained against is not optimistic
     assert report["tightenings_after_export"] == 0 and row["expected_model"] >= row["compressed"]
-    assert [la["nonzeros"] for la in report["layers"]] == [int(np.count_nonzero(la.weight)) for la in hw.layers]
+    assert [la["nonzeros"] for la in report["layers"]] == [
+        int(np.count_nonzero(la.weight)) for la in hw.layers
+    ]
     # the quoted hardware accuracy is the golden simulator's on the written file
     from spikeforge.data.datasets import load_dataset
 

@@ -37,7 +37,11 @@ def test_least_s_value_and_gradient_match_brute_force(s: int) -> None:
     value.backward()
     # d LeastS / ds: the increase in the sum when one more weight is pruned, LeastS_{s+1} - LeastS_s
     # (for s = n, the paper's convention: the largest score).
-    expected = _brute_least_s(scores.tolist(), s + 1) - _brute_least_s(scores.tolist(), s) if s < 7 else scores.max().item()
+    expected = (
+        _brute_least_s(scores.tolist(), s + 1) - _brute_least_s(scores.tolist(), s)
+        if s < 7
+        else scores.max().item()
+    )
     assert s_t.grad.item() == pytest.approx(expected, rel=1e-5)
 
 

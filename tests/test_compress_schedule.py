@@ -25,13 +25,15 @@ def digits_mlp():
     for _ in range(15):
         for i in range(0, 1400, 64):
             opt.zero_grad()
-            torch.nn.functional.cross_entropy(model(x[i:i + 64]), y[i:i + 64]).backward()
+            torch.nn.functional.cross_entropy(model(x[i : i + 64]), y[i : i + 64]).backward()
             opt.step()
     return model, x, y
 
 
 def _net(model: torch.nn.Module) -> Compressible:
-    return Compressible(model, [model[0], model[2]], lambda m, b: torch.nn.functional.cross_entropy(m(b[0]), b[1]), [8, 8])
+    return Compressible(
+        model, [model[0], model[2]], lambda m, b: torch.nn.functional.cross_entropy(m(b[0]), b[1]), [8, 8]
+    )
 
 
 def _batches(x: torch.Tensor, y: torch.Tensor):
@@ -39,7 +41,7 @@ def _batches(x: torch.Tensor, y: torch.Tensor):
 
     def epoch():
         p = torch.randperm(1400, generator=g)
-        return [(x[p[i:i + 128]], y[p[i:i + 128]]) for i in range(0, 1400, 128)]
+        return [(x[p[i : i + 128]], y[p[i : i + 128]]) for i in range(0, 1400, 128)]
 
     return epoch
 
@@ -59,14 +61,22 @@ def test_node_budgets_joint_and_sequential() -> None:
     dense = {"synapses": 1000.0}
     joint = node_budgets({"synapses": 100.0}, dense, ScheduleConfig(nodes=(16.0, 4.0, 1.0)))
     assert joint == [{"synapses": 400.0}, {"synapses": 100.0}]  # 16x is looser than dense: skipped
-    both = node_budgets({"synapses": 100.0, "weight_bits": 9e9}, dense | {"weight_bits": 8000.0},
-                        ScheduleConfig(nodes=(4.0, 1.0)))
+    both = node_budgets(
+        {"synapses": 100.0, "weight_bits": 9e9},
+        dense | {"weight_bits": 8000.0},
+        ScheduleConfig(nodes=(4.0, 1.0)),
+    )
     # a resource the dense network already meets is not tightened on the way, but stays in the final node
     assert both == [{"synapses": 400.0}, {"synapses": 100.0, "weight_bits": 9e9}]
-    assert node_budgets({"synapses": 100.0}, dense, ScheduleConfig(variant="sequential")) == [{"synapses": 100.0}]
+    assert node_budgets({"synapses": 100.0}, dense, ScheduleConfig(variant="sequential")) == [
+        {"synapses": 100.0}
+    ]
     # a zero budget (no block RAM) keeps its intermediate nodes, scaled from one unit
     assert node_budgets({"bram18": 0.0}, {"bram18": 5.0}, ScheduleConfig(nodes=(4.0, 2.0, 1.0))) == [
-        {"bram18": 4.0}, {"bram18": 2.0}, {"bram18": 0.0}]
+        {"bram18": 4.0},
+        {"bram18": 2.0},
+        {"bram18": 0.0},
+    ]
 
 
 def test_global_magnitude_masks_prune_smallest_overall() -> None:
@@ -106,8 +116,9 @@ def test_methods_meet_budget_and_keep_accuracy(digits_mlp, method: str) -> None:
             return float((m(x[1400:]).argmax(1) == y[1400:]).float().mean())
 
     dense_acc = acc(model)
-    cfg = ScheduleConfig(nodes=(2.0, 1.0), finetune_epochs=4, max_compress_epochs=6, lr=5e-3,
-                         minimax=MinimaxConfig())
+    cfg = ScheduleConfig(
+        nodes=(2.0, 1.0), finetune_epochs=4, max_compress_epochs=6, lr=5e-3, minimax=MinimaxConfig()
+    )
     result = METHODS[method](net, res, budget, _batches(x[:1400], y[:1400]), acc, cfg, True)
     nonzeros = [int((layer.weight != 0).sum()) for layer in net.layers]
     assert sum(nonzeros) <= budget["synapses"]
@@ -135,7 +146,9 @@ def test_minimax_reaches_node_by_itself_and_lets_weights_regrow(digits_mlp, monk
         return record
 
     monkeypatch.setattr(MinimaxCompressor, "step", recording_step)
-    result = run_schedule(net, SynapseMemory(net.sizes), budget, _batches(x[:1400], y[:1400]), lambda m: 0.0, cfg, True)
+    result = run_schedule(
+        net, SynapseMemory(net.sizes), budget, _batches(x[:1400], y[:1400]), lambda m: 0.0, cfg, True
+    )
     node = result.nodes[0]
     assert not node.forced and node.compress_epochs < 8  # the duals, not the fallback, met the budget
     steps = [s for s in result.history.steps if s.phase == "compress"]
@@ -164,7 +177,9 @@ def test_minimax_mask_refresh_swaps_a_regrown_weight_in() -> None:
     # the loss is -w_2 (inputs 0, 0, -1): one SGD step at lr 1 takes the pruned w_2 from 0 to 1, above the kept 0.5
     net = Compressible(torch.nn.Sequential(layer), [layer], lambda m, b: m(b).sum(), [8])
     opt = torch.optim.SGD(layer.parameters(), lr=1.0)
-    comp = MinimaxCompressor(net, SynapseMemory(net.sizes), {"synapses": 2.0}, opt, MinimaxConfig(s_lr=0.0), Bounds())
+    comp = MinimaxCompressor(
+        net, SynapseMemory(net.sizes), {"synapses": 2.0}, opt, MinimaxConfig(s_lr=0.0), Bounds()
+    )
     comp.set_masks(Masks([torch.tensor([[1.0, 1.0, 0.0]])]))  # s = 1: w_2 pruned
     assert layer.weight.tolist() == [[1.0, 0.5, 0.0]]
     comp.step(torch.tensor([[0.0, 0.0, -1.0]]))

@@ -37,7 +37,9 @@ def test_digits_splits_are_fixed_and_cover_the_data():
             assert int(label) in lookup[row.tobytes()]
     # the splits together are exactly the original data, as a multiset: each raw row (with its label)
     # lands in one split exactly once (no overlap, no drawing with replacement, nothing left out)
-    raw_rows = sorted((row.tobytes(), int(label)) for row, label in zip(raw.data / 16.0, raw.target, strict=True))
+    raw_rows = sorted(
+        (row.tobytes(), int(label)) for row, label in zip(raw.data / 16.0, raw.target, strict=True)
+    )
     split_rows = sorted(
         (row.tobytes(), int(label))
         for split in SPLITS

@@ -31,9 +31,25 @@ def as_tuples(events: np.ndarray) -> list[tuple[int, int, int, int]]:
 
 
 def test_hand_decoded_bytes(tmp_path: Path) -> None:
-    raw = bytes([5, 7, 0x80, 0x01, 0x02,  # x=5 y=7 ON  t=0x000102=258
-                 33, 0, 0x7F, 0xFF, 0xFF,  # x=33 y=0 OFF t=0x7FFFFF=8388607
-                 0, 33, 0x01, 0x00, 0x00])  # x=0 y=33 OFF t=0x010000=65536
+    raw = bytes(
+        [
+            5,
+            7,
+            0x80,
+            0x01,
+            0x02,  # x=5 y=7 ON  t=0x000102=258
+            33,
+            0,
+            0x7F,
+            0xFF,
+            0xFF,  # x=33 y=0 OFF t=0x7FFFFF=8388607
+            0,
+            33,
+            0x01,
+            0x00,
+            0x00,
+        ]
+    )  # x=0 y=33 OFF t=0x010000=65536
     path = tmp_path / "hand.bin"
     path.write_bytes(raw)
     events = read_nmnist_bin(path)
@@ -44,14 +60,23 @@ def test_hand_decoded_bytes(tmp_path: Path) -> None:
 def test_round_trip_through_independent_writer(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     n = 500
-    written = list(zip(rng.integers(0, 34, n).tolist(), rng.integers(0, 34, n).tolist(),
-                       rng.integers(0, 2, n).tolist(), np.sort(rng.integers(0, 1 << 23, n)).tolist(), strict=True))
+    written = list(
+        zip(
+            rng.integers(0, 34, n).tolist(),
+            rng.integers(0, 34, n).tolist(),
+            rng.integers(0, 2, n).tolist(),
+            np.sort(rng.integers(0, 1 << 23, n)).tolist(),
+            strict=True,
+        )
+    )
     events = read_nmnist_bin(write_bin(tmp_path / "r.bin", written))
     assert as_tuples(events) == written
 
 
 def test_overflow_marker_shifts_later_timestamps(tmp_path: Path) -> None:
-    path = write_bin(tmp_path / "o.bin", [(1, 2, 1, 100), (0, 240, 0, 0), (3, 4, 0, 50), (0, 240, 0, 0), (5, 6, 1, 7)])
+    path = write_bin(
+        tmp_path / "o.bin", [(1, 2, 1, 100), (0, 240, 0, 0), (3, 4, 0, 50), (0, 240, 0, 0), (5, 6, 1, 7)]
+    )
     assert as_tuples(read_nmnist_bin(path)) == [(1, 2, 1, 100), (3, 4, 0, 50 + 8192), (5, 6, 1, 7 + 2 * 8192)]
 
 
@@ -94,8 +119,11 @@ def test_binning_rejects_out_of_sensor_events() -> None:
 
 
 def test_load_nmnist_directory(tmp_path: Path) -> None:
-    for digit, name, rows in [(3, "b.bin", [(33, 33, 1, 0), (0, 0, 0, 999)]), (0, "a.bin", [(1, 0, 0, 5)]),
-                              (3, "a.bin", [(2, 0, 1, 10), (2, 0, 1, 20)])]:
+    for digit, name, rows in [
+        (3, "b.bin", [(33, 33, 1, 0), (0, 0, 0, 999)]),
+        (0, "a.bin", [(1, 0, 0, 5)]),
+        (3, "a.bin", [(2, 0, 1, 10), (2, 0, 1, 20)]),
+    ]:
         (tmp_path / "Train" / str(digit)).mkdir(parents=True, exist_ok=True)
         write_bin(tmp_path / "Train" / str(digit) / name, rows)
     spikes, labels = load_nmnist(tmp_path, "train", timesteps=2, quiet=True)
@@ -103,7 +131,10 @@ def test_load_nmnist_directory(tmp_path: Path) -> None:
     np.testing.assert_array_equal(labels, [0, 3, 3])  # sorted by label folder, then file name
     assert [np.flatnonzero(s).tolist() for s in spikes.reshape(3, -1)] == [
         [1],  # 0/a.bin: one event -> step 0, index y*34+x = 1
-        [1156 + 2, 2312 + 1156 + 2],  # 3/a.bin: ON (2,0) at t=10, 20; window 11 us -> steps 0*2//11=0, 10*2//11=1
+        [
+            1156 + 2,
+            2312 + 1156 + 2,
+        ],  # 3/a.bin: ON (2,0) at t=10, 20; window 11 us -> steps 0*2//11=0, 10*2//11=1
         [1156 + 33 * 34 + 33, 2312 + 0],  # 3/b.bin: ON (33,33) at step 0, OFF (0,0) at step 1
     ]
     _, first = load_nmnist(tmp_path, "train", timesteps=2, limit=1, quiet=True)
@@ -139,14 +170,23 @@ def test_agrees_with_tonic(tmp_path: Path) -> None:
     tonic = pytest.importorskip("tonic")
     rng = np.random.default_rng(1)
     n = 300
-    rows = list(zip(rng.integers(0, 34, n).tolist(), rng.integers(0, 34, n).tolist(),
-                    rng.integers(0, 2, n).tolist(), np.sort(rng.integers(0, 300_000, n)).tolist(), strict=True))
+    rows = list(
+        zip(
+            rng.integers(0, 34, n).tolist(),
+            rng.integers(0, 34, n).tolist(),
+            rng.integers(0, 2, n).tolist(),
+            np.sort(rng.integers(0, 300_000, n)).tolist(),
+            strict=True,
+        )
+    )
     path = write_bin(tmp_path / "x.bin", rows)
     theirs = tonic.io.read_mnist_file(str(path), dtype=tonic.datasets.NMNIST.dtype)
     ours = read_nmnist_bin(path)
     for field in "xytp":
         np.testing.assert_array_equal(ours[field].astype(np.int64), theirs[field].astype(np.int64))
-    counts = tonic.transforms.ToFrame(sensor_size=(34, 34, 2), n_time_bins=1)(theirs)  # [1, P, H, W] event counts
+    counts = tonic.transforms.ToFrame(sensor_size=(34, 34, 2), n_time_bins=1)(
+        theirs
+    )  # [1, P, H, W] event counts
     np.testing.assert_array_equal(bin_events(ours, (34, 34, 2), 1), counts.reshape(1, -1) > 0)
 
 
@@ -158,13 +198,22 @@ def test_nmnist_dataset_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         for i in range(count):
             folder = tmp_path / split / str(i % 10)
             folder.mkdir(parents=True, exist_ok=True)
-            rows = list(zip(rng.integers(0, 34, 30).tolist(), rng.integers(0, 34, 30).tolist(),
-                            rng.integers(0, 2, 30).tolist(), np.sort(rng.integers(0, 300_000, 30)).tolist(), strict=True))
+            rows = list(
+                zip(
+                    rng.integers(0, 34, 30).tolist(),
+                    rng.integers(0, 34, 30).tolist(),
+                    rng.integers(0, 2, 30).tolist(),
+                    np.sort(rng.integers(0, 300_000, 30)).tolist(),
+                    strict=True,
+                )
+            )
             write_bin(folder / f"{i:05d}.bin", rows)
     data = load_dataset("nmnist", root=str(tmp_path))
     assert data.n_inputs == 2312 and data.n_classes == 10
     assert data.describe()["sizes"] == {"train": 18, "val": 2, "test": 3}  # val = 10% of Train, seeded
-    assert sorted(data.labels("train").tolist() + data.labels("val").tolist()) == sorted(i % 10 for i in range(20))
+    assert sorted(data.labels("train").tolist() + data.labels("val").tolist()) == sorted(
+        i % 10 for i in range(20)
+    )
     # seeded: building the dataset again from scratch (bypassing the registry cache) picks the same val files
     val_spikes = data.spike_trains("val", 6)
     rebuilt = DATASETS["nmnist"](root=str(tmp_path))
@@ -176,7 +225,9 @@ def test_nmnist_dataset_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     # and every val sample is one of the Train files, with its label (checked against the direct loader)
     train_spikes, train_labels = load_nmnist(tmp_path, "train", timesteps=6, quiet=True)
     for spikes, label in zip(val_spikes, data.labels("val"), strict=True):
-        assert any(np.array_equal(spikes, s) and label == y for s, y in zip(train_spikes, train_labels, strict=True))
+        assert any(
+            np.array_equal(spikes, s) and label == y for s, y in zip(train_spikes, train_labels, strict=True)
+        )
     test_spikes = data.spike_trains("test", 6)
     direct, labels = load_nmnist(tmp_path, "test", timesteps=6, quiet=True)
     np.testing.assert_array_equal(test_spikes, direct)

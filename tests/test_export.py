@@ -40,7 +40,10 @@ def test_exported_integers_run_the_same_from_memory_and_from_the_saved_file(case
     model = _model(**case)
     x = _spikes((40, 9, 24))
     bits = [max(2, m - squeeze) for m in choose_membrane_bits(model, x)]
-    bits = [max(b, int(i.threshold.max()).bit_length() + 1) for b, i in zip(bits, model.integer_layers(), strict=True)]
+    bits = [
+        max(b, int(i.threshold.max()).bit_length() + 1)
+        for b, i in zip(bits, model.integer_layers(), strict=True)
+    ]
     hw = HardwareModel.load(to_hardware_model(model, bits, {"note": "test"}).save(tmp_path / "m.npz"))
     expected = golden.run(hw, x).readout
     np.testing.assert_array_equal(integer_readout(model, x, bits)[0], expected)

@@ -24,7 +24,9 @@ from spikeforge.train.config import TrainConfig
 @pytest.mark.sim
 @pytest.mark.synth
 def test_demo_flow_end_to_end(tmp_path, capsys):
-    cfg = FlowConfig(output_dir=tmp_path, train=TrainConfig(dataset="digits", hidden=[128], epochs=3), quiet=True)
+    cfg = FlowConfig(
+        output_dir=tmp_path, train=TrainConfig(dataset="digits", hidden=[128], epochs=3), quiet=True
+    )
     state = run_flow(cfg, echo=lambda _: None)
     written = json.loads((tmp_path / "flow_report.json").read_text())
     assert written["status"] == "complete"
@@ -36,12 +38,18 @@ def test_demo_flow_end_to_end(tmp_path, capsys):
     assert state.path("model") == tmp_path / "compressed" / "model.npz"
     # the budget holds by the resource model, recomputed from the written file
     budget = cfg.budgets["bram18"]
-    assert estimate(compressed, cfg.lanes).totals()["bram18"] <= budget < estimate(dense, cfg.lanes).totals()["bram18"]
+    assert (
+        estimate(compressed, cfg.lanes).totals()["bram18"]
+        <= budget
+        < estimate(dense, cfg.lanes).totals()["bram18"]
+    )
     assert compressed.summary()["total"]["nonzeros"] < dense.summary()["total"]["nonzeros"]
 
     # the saved flow samples are the first test spike trains, encoded as the compressed model's meta says
     data = load_dataset("digits")
-    test_spikes = data.spike_trains("test", int(compressed.extra["timesteps"]), str(compressed.extra["encoder"]))
+    test_spikes = data.spike_trains(
+        "test", int(compressed.extra["timesteps"]), str(compressed.extra["encoder"])
+    )
     test_labels = data.labels("test")
     inputs, labels = np.load(tmp_path / "inputs.npy"), np.load(tmp_path / "labels.npy")
     assert inputs.shape == (cfg.flow_samples, 8, 64) and labels.shape == (cfg.flow_samples,)
@@ -52,7 +60,9 @@ def test_demo_flow_end_to_end(tmp_path, capsys):
     accuracy = float(np.mean(np.argmax(readout, axis=1) == test_labels))
     assert report["golden"]["test_samples"] == test_labels.size
     assert report["golden"]["hardware_accuracy_test"] == pytest.approx(accuracy)
-    assert report["golden"]["hardware_accuracy_test"] == pytest.approx(report["compress"]["hardware_accuracy_test"]["compressed"])
+    assert report["golden"]["hardware_accuracy_test"] == pytest.approx(
+        report["compress"]["hardware_accuracy_test"]["compressed"]
+    )
     assert accuracy > 0.8
 
     # the generated design is the compressed model's. `mismatching_samples_vs_golden == 0` cannot fail here
@@ -68,7 +78,19 @@ def test_demo_flow_end_to_end(tmp_path, capsys):
 
     # `spikeforge simulate` on the flow's own files agrees with the golden simulator
     capsys.readouterr()
-    assert main(["simulate", str(tmp_path / "compressed" / "model.npz"), "--input", str(tmp_path / "inputs.npy"), "--json", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                str(tmp_path / "compressed" / "model.npz"),
+                "--input",
+                str(tmp_path / "inputs.npy"),
+                "--json",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["readout"] == golden.run(compressed, inputs).readout.tolist()
 
 
@@ -80,7 +102,9 @@ def test_unknown_flow_step_is_refused(tmp_path):
 
 
 def test_a_step_without_its_inputs_is_one_sentence_before_any_work(tmp_path):
-    with pytest.raises(SpikeforgeError, match=r"step 'golden' needs a hardware model file, .* run step 'model' first"):
+    with pytest.raises(
+        SpikeforgeError, match=r"step 'golden' needs a hardware model file, .* run step 'model' first"
+    ):
         run_flow(FlowConfig(output_dir=tmp_path, steps=["golden"]), echo=lambda _: None)
     with pytest.raises(SpikeforgeError, match=r"step .estimate. needs a hardware model file"):
         run_flow(FlowConfig(output_dir=tmp_path, start_step="estimate"), echo=lambda _: None)
@@ -88,8 +112,14 @@ def test_a_step_without_its_inputs_is_one_sentence_before_any_work(tmp_path):
 
 
 def test_config_round_trips_json_and_refuses_unknown_keys(tmp_path):
-    cfg = FlowConfig(output_dir=tmp_path, train=TrainConfig(dataset="digits", hidden=[16, 8], encoder="latency"),
-                     board="zcu104", budgets={"lut": 900.0, "latency_us": 50.0}, lanes=[2, 1], stop_step="golden")
+    cfg = FlowConfig(
+        output_dir=tmp_path,
+        train=TrainConfig(dataset="digits", hidden=[16, 8], encoder="latency"),
+        board="zcu104",
+        budgets={"lut": 900.0, "latency_us": 50.0},
+        lanes=[2, 1],
+        stop_step="golden",
+    )
     again = FlowConfig.from_json(json.loads(json.dumps(cfg.to_json())))
     assert again == cfg and again.train.hidden == [16, 8] and again.train.encoder == "latency"
     (tmp_path / "bad.json").write_text(json.dumps({**cfg.to_json(), "bram": 3}))
@@ -104,13 +134,17 @@ def test_start_step_resumes_from_the_previous_run_and_the_report_keeps_its_statu
     from spikeforge.flow.state import FlowState
 
     model = random_model([64, 16, 10], seed=2)
-    model = HardwareModel(model.layers, model.readout, {"timesteps": 4, "encoder": "rate", "dataset": "digits"})
+    model = HardwareModel(
+        model.layers, model.readout, {"timesteps": 4, "encoder": "rate", "dataset": "digits"}
+    )
     model.save(tmp_path / "model.npz")
     earlier = FlowState(tmp_path)
     earlier.set("model", tmp_path / "model.npz")
     earlier.save()
-    state = run_flow(FlowConfig(output_dir=tmp_path, start_step="golden", stop_step="golden", flow_samples=5),
-                     echo=lambda _: None)
+    state = run_flow(
+        FlowConfig(output_dir=tmp_path, start_step="golden", stop_step="golden", flow_samples=5),
+        echo=lambda _: None,
+    )
     data = load_dataset("digits")
     spikes, labels = data.spike_trains("test", 4, "rate"), data.labels("test")
     accuracy = float(np.mean(golden.run(model, spikes).prediction == labels))

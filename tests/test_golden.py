@@ -58,7 +58,9 @@ def test_reset_modes_differ():
     # theta 5, I = 3 per step, no leak, T=5.
     # subtract: u = 3, 6*, 4, 7*, 5*  -> 3 spikes;  zero: u = 3, 6*, 3, 6*, 3 -> 2 spikes.
     spikes = [[[1]] * 5]
-    sub = golden.run(HardwareModel((one_neuron([3], 5, reset="subtract"),), "count"), np.array(spikes, bool), record=True)
+    sub = golden.run(
+        HardwareModel((one_neuron([3], 5, reset="subtract"),), "count"), np.array(spikes, bool), record=True
+    )
     assert sub.readout.tolist() == [[3]]
     assert sub.layer_spikes[0][0, :, 0].tolist() == [False, True, False, True, True]
     assert run([one_neuron([3], 5, reset="zero")], "count", spikes).tolist() == [[2]]
@@ -171,11 +173,18 @@ def test_permuting_inputs_with_their_synapses_changes_nothing(data):
     perm = np.random.default_rng(data.draw(st.integers(0, 1000))).permutation(model.n_inputs)
     first = model.layers[0]
     permuted_first = DenseLayer(
-        first.weight[:, perm].copy(), first.threshold.copy(), first.bias.copy(),
-        first.weight_bits, first.membrane_bits, first.leak_shift, first.reset,
+        first.weight[:, perm].copy(),
+        first.threshold.copy(),
+        first.bias.copy(),
+        first.weight_bits,
+        first.membrane_bits,
+        first.leak_shift,
+        first.reset,
     )
     permuted = HardwareModel((permuted_first, *model.layers[1:]), model.readout)
-    np.testing.assert_array_equal(golden.run(permuted, spikes[:, :, perm]).readout, golden.run(model, spikes).readout)
+    np.testing.assert_array_equal(
+        golden.run(permuted, spikes[:, :, perm]).readout, golden.run(model, spikes).readout
+    )
 
 
 def test_batch_results_equal_per_sample_results():

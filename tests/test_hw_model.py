@@ -32,11 +32,19 @@ def test_file_loads_without_pickle_and_meta_is_spec_json(tmp_path):
     model = random_model([5, 4, 3], seed=1, leak_shift=[None, 3], reset=["zero", "subtract"])
     path = model.save(tmp_path / "m.npz")
     with np.load(path, allow_pickle=False) as f:
-        assert set(f.files) == {"meta"} | {f"layer{i}.{a}" for i in (0, 1) for a in ("weight", "threshold", "bias")}
+        assert set(f.files) == {"meta"} | {
+            f"layer{i}.{a}" for i in (0, 1) for a in ("weight", "threshold", "bias")
+        }
         meta = json.loads(str(f["meta"]))
     assert meta["format"] == "spikeforge-hw" and meta["version"] == 1 and meta["n_inputs"] == 5
     assert meta["layers"][0] == {
-        "type": "dense", "n_in": 5, "n_out": 4, "weight_bits": 4, "membrane_bits": 16, "leak_shift": None, "reset": "zero",
+        "type": "dense",
+        "n_in": 5,
+        "n_out": 4,
+        "weight_bits": 4,
+        "membrane_bits": 16,
+        "leak_shift": None,
+        "reset": "zero",
     }
     assert meta["seed"] == 1  # extra keys survive
 
@@ -71,7 +79,9 @@ def test_summary_counts(tmp_path):
     model = random_model([10, 4, 2], seed=0, density=1.0, weight_bits=[3, 5], membrane_bits=[12, 20])
     s = model.summary()
     assert s["total"]["synapses"] == 48
-    assert s["layers"][0]["weight_memory_bits_dense"] == 120 and s["layers"][1]["weight_memory_bits_dense"] == 40
+    assert (
+        s["layers"][0]["weight_memory_bits_dense"] == 120 and s["layers"][1]["weight_memory_bits_dense"] == 40
+    )
     assert s["layers"][1]["state_memory_bits"] == 40
     nz = int(np.count_nonzero(model.layers[0].weight)) + int(np.count_nonzero(model.layers[1].weight))
     assert s["total"]["nonzeros"] == nz and s["total"]["density"] == pytest.approx(nz / 48)
@@ -94,6 +104,7 @@ def _cases():
     def setitem(name, value):
         def f(a):
             a[name] = value
+
         return f
 
     def meta(fn):
@@ -102,24 +113,60 @@ def _cases():
     return {
         "missing weight": (drop("layer1.weight"), "layer1.weight is missing"),
         "missing meta": (drop("meta"), "meta is missing"),
-        "weight out of range": (setitem("layer0.weight", np.full((4, 6), 8, np.int8)), "layer0.weight holds 8, outside the allowed range -8..7"),
+        "weight out of range": (
+            setitem("layer0.weight", np.full((4, 6), 8, np.int8)),
+            "layer0.weight holds 8, outside the allowed range -8..7",
+        ),
         "zero threshold": (setitem("layer1.threshold", np.zeros(3, np.int32)), "layer1.threshold holds 0"),
-        "threshold above membrane": (setitem("layer0.threshold", np.full(4, 2**15, np.int32)), "layer0.threshold holds 32768"),
-        "float weights": (setitem("layer0.weight", np.zeros((4, 6), np.float32)), "layer0.weight must hold integers, got dtype float32"),
+        "threshold above membrane": (
+            setitem("layer0.threshold", np.full(4, 2**15, np.int32)),
+            "layer0.threshold holds 32768",
+        ),
+        "float weights": (
+            setitem("layer0.weight", np.zeros((4, 6), np.float32)),
+            "layer0.weight must hold integers, got dtype float32",
+        ),
         "bias int64": (setitem("layer0.bias", np.zeros(4, np.int64)), "layer0.bias must have dtype int32"),
-        "weight shape vs meta": (setitem("layer0.weight", np.zeros((4, 5), np.int8)), "layer0.weight has shape [4, 5] but meta says"),
-        "threshold shape": (setitem("layer0.threshold", np.ones(5, np.int32)), "layer0.threshold has shape [5] but meta says [4]"),
-        "unknown reset": (meta(lambda m: m["layers"][1].update(reset="hard")), "layer1.reset must be one of subtract, zero"),
-        "layers disagree": (meta(lambda m: m["layers"][1].update(n_in=5)), "layer1.weight has shape [3, 4] but meta says"),
+        "weight shape vs meta": (
+            setitem("layer0.weight", np.zeros((4, 5), np.int8)),
+            "layer0.weight has shape [4, 5] but meta says",
+        ),
+        "threshold shape": (
+            setitem("layer0.threshold", np.ones(5, np.int32)),
+            "layer0.threshold has shape [5] but meta says [4]",
+        ),
+        "unknown reset": (
+            meta(lambda m: m["layers"][1].update(reset="hard")),
+            "layer1.reset must be one of subtract, zero",
+        ),
+        "layers disagree": (
+            meta(lambda m: m["layers"][1].update(n_in=5)),
+            "layer1.weight has shape [3, 4] but meta says",
+        ),
         "n_inputs": (meta(lambda m: m.update(n_inputs=7)), "meta.n_inputs is 7 but layer0.n_in is 6"),
-        "weight bits": (meta(lambda m: m["layers"][0].update(weight_bits=17)), "layer0.weight_bits must be in 2..16"),
-        "leak shift": (meta(lambda m: m["layers"][0].update(leak_shift=16)), "layer0.leak_shift must be in 0..15"),
-        "leak missing": (meta(lambda m: m["layers"][0].pop("leak_shift")), "meta.layers[0].leak_shift is missing"),
+        "weight bits": (
+            meta(lambda m: m["layers"][0].update(weight_bits=17)),
+            "layer0.weight_bits must be in 2..16",
+        ),
+        "leak shift": (
+            meta(lambda m: m["layers"][0].update(leak_shift=16)),
+            "layer0.leak_shift must be in 0..15",
+        ),
+        "leak missing": (
+            meta(lambda m: m["layers"][0].pop("leak_shift")),
+            "meta.layers[0].leak_shift is missing",
+        ),
         "format": (meta(lambda m: m.update(format="onnx")), "meta.format must be 'spikeforge-hw'"),
         "version": (meta(lambda m: m.update(version=3)), "meta.version must be one of 1, 2, got 3"),
         "readout": (meta(lambda m: m.update(readout="rate")), "readout must be one of count, membrane"),
-        "layer type": (meta(lambda m: m["layers"][0].update(type="pool")), "meta.layers[0].type must be one of dense, got 'pool'"),
-        "bool bits": (meta(lambda m: m["layers"][0].update(membrane_bits=True)), "layer0.membrane_bits must be an integer"),
+        "layer type": (
+            meta(lambda m: m["layers"][0].update(type="pool")),
+            "meta.layers[0].type must be one of dense, got 'pool'",
+        ),
+        "bool bits": (
+            meta(lambda m: m["layers"][0].update(membrane_bits=True)),
+            "layer0.membrane_bits must be an integer",
+        ),
         "meta not json": (setitem("meta", np.array("{not json")), "meta is not valid JSON"),
         "meta not string": (setitem("meta", np.zeros(3)), "meta must be a 0-d unicode string array"),
     }
@@ -210,14 +257,19 @@ def test_array_shape_is_checked_before_the_array_is_read(tmp_path):
     arrays["layer0.weight"] = np.zeros((4, 6_000_000), np.int8)  # the header promises 4 x 6
     path = tmp_path / "big.npz"
     np.savez_compressed(path, **arrays)
-    with pytest.raises(ModelFormatError, match=r"layer0.weight has shape \[4, 6000000\] but meta says \[4, 6\]"):
+    with pytest.raises(
+        ModelFormatError, match=r"layer0.weight has shape \[4, 6000000\] but meta says \[4, 6\]"
+    ):
         HardwareModel.load(path)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
-    ('{"format": "spikeforge-hw", "version": 1, "n_inputs": ' + "9" * 5000 + "}", "cannot be read"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"format": "spikeforge-hw", "version": 1, "n_inputs": ' + "9" * 5000 + "}", "cannot be read"),
+    ],
+)
 def test_hostile_meta_json_is_one_line(text, message, tmp_path, capsys):
     arrays = random_model([6, 4]).arrays()
     arrays["meta"] = np.array(text)

@@ -31,7 +31,9 @@ def hits(text: str) -> list[str]:
 
 
 def test_product_text_does_not_speak_of_issues():
-    bad = [f"{p.relative_to(ROOT)}: {h!r}" for p in product_files() for h in hits(p.read_text(errors="replace"))]
+    bad = [
+        f"{p.relative_to(ROOT)}: {h!r}" for p in product_files() for h in hits(p.read_text(errors="replace"))
+    ]
     assert not bad, "\n".join(bad)
 
 
@@ -40,17 +42,30 @@ def test_the_checked_files_are_the_installed_ones():
     assert Path(str(resources.files("spikeforge"))) == ROOT / "python" / "spikeforge"
 
 
-@pytest.mark.parametrize("text", [
-    "the issue-4 benchmark", "as issue 3 asks", "The issue asks for it", "HLS: not built yet",
-    "Not built yet: the driver", "this session adds",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the issue-4 benchmark",
+        "as issue 3 asks",
+        "The issue asks for it",
+        "HLS: not built yet",
+        "Not built yet: the driver",
+        "this session adds",
+    ],
+)
 def test_process_words_are_found(text):
     assert hits(text)
 
 
-@pytest.mark.parametrize("text", [
-    "norse issue #411", "https://github.com/norse/norse/issues/411", "next row to issue (the marker item)",
-    "the neuron phase issue logic", "a readout that comes later than this is a hang",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "norse issue #411",
+        "https://github.com/norse/norse/issues/411",
+        "next row to issue (the marker item)",
+        "the neuron phase issue logic",
+        "a readout that comes later than this is a hang",
+    ],
+)
 def test_references_and_hardware_words_are_not_process_words(text):
     assert not hits(text)

@@ -36,8 +36,17 @@ def test_float_mode_equals_integer_mode_times_scale(readout, reset, leak):
     """Without leak, or with the floored integer leak, everything lies on the power-of-two grid,
     so float and integer mode agree exactly (no saturation in integer mode here)."""
     torch.manual_seed(3)
-    model = SpikingMLP(SNNConfig(sizes=[30, 20, 6], weight_bits=[5, 3], threshold=0.5,
-                                 reset=reset, readout=readout, bias=True, **leak))
+    model = SpikingMLP(
+        SNNConfig(
+            sizes=[30, 20, 6],
+            weight_bits=[5, 3],
+            threshold=0.5,
+            reset=reset,
+            readout=readout,
+            bias=True,
+            **leak,
+        )
+    )
     with torch.no_grad():
         for layer in model.layers:
             layer.bias.uniform_(-0.2, 0.2)
@@ -57,7 +66,9 @@ def test_float_layers_round_trip_and_from_float_layers_quantizes():
     w1 = rng.integers(-7, 8, size=(3, 5)) * scale
     w0[0, 0], w1[0, 0] = 7 * scale, -7 * scale  # pins the po2 scale of both layers at 2^-3
     layers = [
-        FloatLayer(weight=w0, bias=rng.integers(-4, 5, size=5) * scale, threshold=np.full(5, 1.0), leak_shift=3),
+        FloatLayer(
+            weight=w0, bias=rng.integers(-4, 5, size=5) * scale, threshold=np.full(5, 1.0), leak_shift=3
+        ),
         FloatLayer(weight=w1, bias=np.zeros(3), threshold=0.75, leak_shift=None, reset="zero"),
     ]
     model = SpikingMLP.from_float_layers(layers, readout="count", weight_bits=4)
@@ -107,7 +118,9 @@ def test_detach_reset_keeps_forward_and_changes_gradient():
     grads, outs = [], []
     for detach in (False, True):
         torch.manual_seed(0)
-        model = SpikingMLP(SNNConfig(sizes=[10, 16, 4], threshold=0.3, detach_reset=detach, readout="membrane"))
+        model = SpikingMLP(
+            SNNConfig(sizes=[10, 16, 4], threshold=0.3, detach_reset=detach, readout="membrane")
+        )
         out = model(x)
         out.square().sum().backward()
         outs.append(out.detach())

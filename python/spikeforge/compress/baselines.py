@@ -38,7 +38,7 @@ def global_magnitude_masks(net: Compressible, pruned: int, min_keep: int) -> lis
     masks, start = [], 0
     for layer in net.layers:
         n = layer.weight.numel()
-        m = keep[start:start + n]
+        m = keep[start : start + n]
         if int(m.sum()) < min_keep:
             top = torch.topk(layer.weight.detach().abs().reshape(-1), min(min_keep, n)).indices
             m = m.clone()
@@ -48,7 +48,9 @@ def global_magnitude_masks(net: Compressible, pruned: int, min_keep: int) -> lis
     return masks
 
 
-def magnitude_prune_to(net: Compressible, resources: ResourceModel, budget: dict[str, float], min_keep: int) -> Masks:
+def magnitude_prune_to(
+    net: Compressible, resources: ResourceModel, budget: dict[str, float], min_keep: int
+) -> Masks:
     """The fewest globally-smallest weights whose removal meets the budget at the current bits (bisection)."""
     total = sum(net.sizes)
 
@@ -70,7 +72,9 @@ def magnitude_prune_to(net: Compressible, resources: ResourceModel, budget: dict
     return masks_for(lo)
 
 
-def _holder(net: Compressible, resources: ResourceModel, budget: dict[str, float], cfg: ScheduleConfig, masks: Masks) -> MinimaxCompressor:
+def _holder(
+    net: Compressible, resources: ResourceModel, budget: dict[str, float], cfg: ScheduleConfig, masks: Masks
+) -> MinimaxCompressor:
     optimizer = torch.optim.Adam(net.model.parameters(), lr=cfg.lr)
     comp = MinimaxCompressor(net, resources, budget, optimizer, cfg.minimax, cfg.bounds)
     comp.set_masks(masks)
@@ -80,9 +84,15 @@ def _holder(net: Compressible, resources: ResourceModel, budget: dict[str, float
 def iterative_magnitude(rounds: int) -> Method:
     """Magnitude pruning to each node in turn, finetuning between (rounds=1: one-shot pruning + finetune)."""
 
-    def run(net: Compressible, resources: ResourceModel, budget: dict[str, float],
-            train_batches: Callable[[], Iterable[Any]], evaluate: Callable[[torch.nn.Module], float],
-            cfg: ScheduleConfig, quiet: bool = False) -> CompressResult:
+    def run(
+        net: Compressible,
+        resources: ResourceModel,
+        budget: dict[str, float],
+        train_batches: Callable[[], Iterable[Any]],
+        evaluate: Callable[[torch.nn.Module], float],
+        cfg: ScheduleConfig,
+        quiet: bool = False,
+    ) -> CompressResult:
         check_budget(resources, net.sizes, budget, cfg.bounds)
         torch.manual_seed(cfg.seed)
         dense = resources.estimate(net.sizes, net.bits)
@@ -94,7 +104,9 @@ def iterative_magnitude(rounds: int) -> Method:
             comp = _holder(net, resources, node, cfg, masks)
             acc = finetune(comp, train_batches, evaluate, history, epochs, cfg.lr)
             results.append(NodeResult(node, 0.0, False, epochs, acc, comp.estimate()))
-        return CompressResult(results, comp.masks, list(net.bits), comp.estimate(), history, float(cfg.finetune_epochs))
+        return CompressResult(
+            results, comp.masks, list(net.bits), comp.estimate(), history, float(cfg.finetune_epochs)
+        )
 
     return run
 
@@ -102,22 +114,43 @@ def iterative_magnitude(rounds: int) -> Method:
 def minimax(variant: str, learn_bits: bool) -> Method:
     """The paper's method; ``learn_bits=False`` freezes the bit-widths (the fixed-uniform-bits baseline)."""
 
-    def run(net: Compressible, resources: ResourceModel, budget: dict[str, float],
-            train_batches: Callable[[], Iterable[Any]], evaluate: Callable[[torch.nn.Module], float],
-            cfg: ScheduleConfig, quiet: bool = False) -> CompressResult:
+    def run(
+        net: Compressible,
+        resources: ResourceModel,
+        budget: dict[str, float],
+        train_batches: Callable[[], Iterable[Any]],
+        evaluate: Callable[[torch.nn.Module], float],
+        cfg: ScheduleConfig,
+        quiet: bool = False,
+    ) -> CompressResult:
         fixed = net if learn_bits else replace(net, set_bits=None)
-        return run_schedule(fixed, resources, budget, train_batches, evaluate, replace(cfg, variant=variant), quiet)
+        return run_schedule(
+            fixed, resources, budget, train_batches, evaluate, replace(cfg, variant=variant), quiet
+        )
 
     return run
 
 
-def tighten(net: Compressible, resources: ResourceModel, budget: dict[str, float], cfg: ScheduleConfig,
-            result: CompressResult) -> CompressResult:
+def tighten(
+    net: Compressible,
+    resources: ResourceModel,
+    budget: dict[str, float],
+    cfg: ScheduleConfig,
+    result: CompressResult,
+) -> CompressResult:
     """Close a gap found on the exported model: force a tighter budget on the current masks (no training)."""
     comp = _holder(net, resources, budget, cfg, result.masks)
     forced = force_budget(comp)
-    return replace(result, masks=comp.masks, bits=list(net.bits), estimate=comp.estimate(),
-                   nodes=[*result.nodes, NodeResult(budget, 0.0, forced, 0, result.nodes[-1].val_accuracy, comp.estimate())])
+    return replace(
+        result,
+        masks=comp.masks,
+        bits=list(net.bits),
+        estimate=comp.estimate(),
+        nodes=[
+            *result.nodes,
+            NodeResult(budget, 0.0, forced, 0, result.nodes[-1].val_accuracy, comp.estimate()),
+        ],
+    )
 
 
 METHODS: dict[str, Method] = {

@@ -41,29 +41,48 @@ class CoreResources:
     def for_model(cls, hw: HardwareModel, board: Board, rates: list[float], timesteps: int) -> CoreResources:
         """Shapes, membrane widths and neuron options taken from an exported model."""
         shapes = [
-            LayerShape(layer.n_in, layer.n_out, membrane_bits=layer.membrane_bits,
-                       leak=layer.leak_shift is not None, reset=layer.reset)
+            LayerShape(
+                layer.n_in,
+                layer.n_out,
+                membrane_bits=layer.membrane_bits,
+                leak=layer.leak_shift is not None,
+                reset=layer.reset,
+            )
             for layer in hw.layers
         ]
-        return cls(shapes, [s.n_in * s.n_out for s in shapes], rates, timesteps, hw.readout, board.default_clock_mhz)
+        return cls(
+            shapes, [s.n_in * s.n_out for s in shapes], rates, timesteps, hw.readout, board.default_clock_mhz
+        )
 
     def _with_latency(self, values: Sequence) -> dict:
         out = dict(zip(AREA, values[:4], strict=True))
         out["latency_us"] = values[4] / self.clock_mhz
         return out
 
-    def estimate(self, nonzeros: Sequence[int], bits: Sequence[int],
-                 layouts: Sequence[Layout] | None = None) -> dict[str, float]:
+    def estimate(
+        self, nonzeros: Sequence[int], bits: Sequence[int], layouts: Sequence[Layout] | None = None
+    ) -> dict[str, float]:
         density = [n / s for n, s in zip(nonzeros, self.sizes, strict=True)]
-        values = evaluate(self.shapes, density, [float(b) for b in bits], [1] * len(self.shapes), self.rates,
-                          self.timesteps, self.readout, layouts=layouts)
+        values = evaluate(
+            self.shapes,
+            density,
+            [float(b) for b in bits],
+            [1] * len(self.shapes),
+            self.rates,
+            self.timesteps,
+            self.readout,
+            layouts=layouts,
+        )
         return {k: float(v) for k, v in self._with_latency(values).items()}
 
     def torch_estimate(self, density: torch.Tensor, bits: torch.Tensor) -> dict[str, torch.Tensor]:
-        out = resource_torch(self.shapes, density, bits, 1, rates=self.rates, timesteps=self.timesteps,
-                             readout=self.readout)
+        out = resource_torch(
+            self.shapes, density, bits, 1, rates=self.rates, timesteps=self.timesteps, readout=self.readout
+        )
         sizes = torch.tensor([float(n) for n in self.sizes])
         address = torch.tensor([float(max(1, (s.n_out - 1).bit_length())) for s in self.shapes])
         stored = (density * sizes * (bits + address)).sum() / BRAM18_BITS
-        out["bram18"] = out["bram18"].detach() + stored - stored.detach()  # value: the model; slope: memory bits
+        out["bram18"] = (
+            out["bram18"].detach() + stored - stored.detach()
+        )  # value: the model; slope: memory bits
         return self._with_latency([out[k] for k in (*AREA, "cycles")])

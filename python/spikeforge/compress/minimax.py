@@ -116,7 +116,13 @@ class MinimaxCompressor:
         cfg: MinimaxConfig,
         bounds: Bounds,
     ) -> None:
-        self.net, self.resources, self.optimizer, self.cfg, self.bounds = net, resources, optimizer, cfg, bounds
+        self.net, self.resources, self.optimizer, self.cfg, self.bounds = (
+            net,
+            resources,
+            optimizer,
+            cfg,
+            bounds,
+        )
         self.sizes = torch.tensor([float(n) for n in net.sizes])
         self.s = torch.zeros(len(net.layers), requires_grad=True)
         self.s_max = self.sizes - torch.tensor([float(min(bounds.min_keep, n)) for n in net.sizes])
@@ -180,7 +186,10 @@ class MinimaxCompressor:
         counts = self.pruned_counts()
         with torch.no_grad():
             least_now = torch.tensor(
-                [least_s(torch.tensor(float(s)), layer.weight**2).item() for layer, s in zip(net.layers, counts, strict=True)]
+                [
+                    least_s(torch.tensor(float(s)), layer.weight**2).item()
+                    for layer, s in zip(net.layers, counts, strict=True)
+                ]
             )
         dual_ascent(self.y, least_now / self.sizes, self.cfg.y_lr)
         # 5. mask refresh (pruned weights may regrow: the mask follows the magnitudes), bit moves priced by z
@@ -199,7 +208,9 @@ class MinimaxCompressor:
     def _savings(self, resource: torch.Tensor) -> torch.Tensor:
         """[R, L]: relative resource r saved per weight pruned in layer l (-dR_r/ds_l / budget_r, >= 0)."""
         rows = [
-            torch.autograd.grad(value, self.s, retain_graph=True)[0] if value.requires_grad else torch.zeros_like(self.s)
+            torch.autograd.grad(value, self.s, retain_graph=True)[0]
+            if value.requires_grad
+            else torch.zeros_like(self.s)
             for value in resource
         ]
         return (-torch.stack(rows)).clamp(min=0.0).detach()
@@ -215,7 +226,9 @@ class MinimaxCompressor:
             out.append(torch.sort(weight.reshape(-1) ** 2).values)
         return out
 
-    def best_response(self, prices: torch.Tensor, savings: torch.Tensor, squares: list[torch.Tensor]) -> list[int]:
+    def best_response(
+        self, prices: torch.Tensor, savings: torch.Tensor, squares: list[torch.Tensor]
+    ) -> list[int]:
         """Nonzeros per layer that minimize the Lagrangian over s at these resource prices: layer l prunes
         every weight with y_l w^2 < sum_r prices_r savings_rl, where its s-gradient changes sign."""
         out = []
@@ -238,7 +251,9 @@ class MinimaxCompressor:
         cost-weighted magnitude threshold that just meets the budget (same run: output / hidden density
         13% / 7%, 89.14%); a bounded dual domain is the usual device of projected primal-dual methods."""
         squares = self.sorted_squares()
-        _, layouts = self.net.footprint(self.masks.values)  # the current ones: the best response's are not known
+        _, layouts = self.net.footprint(
+            self.masks.values
+        )  # the current ones: the best response's are not known
 
         def fits(alpha: float) -> bool:
             kept = self.best_response(alpha * self.z, savings, squares)
@@ -259,7 +274,11 @@ class MinimaxCompressor:
         net.model.eval()
 
         def lagrangian(bits: list[int]) -> float:  # the quantizers already carry ``bits``
-            penalty = (self.z * self._normalized(estimate_masks(self.resources, net, self.masks.values, bits))).sum().item()
+            penalty = (
+                (self.z * self._normalized(estimate_masks(self.resources, net, self.masks.values, bits)))
+                .sum()
+                .item()
+            )
             return float(net.loss(net.model, batch).item()) + penalty
 
         for i in range(len(net.layers)):
@@ -304,7 +323,9 @@ class MinimaxCompressor:
         and take the frozen network over budget."""
         masks = self.masks
         if self.net.quantized is not None:
-            masks = Masks([mask * (self.net.quantized(i) != 0).to(mask.dtype) for i, mask in enumerate(masks.values)])
+            masks = Masks(
+                [mask * (self.net.quantized(i) != 0).to(mask.dtype) for i, mask in enumerate(masks.values)]
+            )
         self.set_masks(masks)
 
     def finetune_step(self, batch: Any) -> StepRecord:

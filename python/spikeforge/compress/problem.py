@@ -23,8 +23,9 @@ class ResourceModel(Protocol):
 
     names: tuple[str, ...]
 
-    def estimate(self, nonzeros: Sequence[int], bits: Sequence[int],
-                 layouts: Sequence[Layout] | None = None) -> dict[str, float]:
+    def estimate(
+        self, nonzeros: Sequence[int], bits: Sequence[int], layouts: Sequence[Layout] | None = None
+    ) -> dict[str, float]:
         """Exact estimate for integer per-layer nonzero counts and weight bit-widths (and, when known, the
         layers' actual layouts; without them the expected ones)."""
         ...
@@ -78,8 +79,9 @@ class Bounds:
     bits_max: int = 8
 
 
-def estimate_masks(resources: ResourceModel, net: Compressible, masks: Sequence[torch.Tensor],
-                   bits: Sequence[int]) -> dict[str, float]:
+def estimate_masks(
+    resources: ResourceModel, net: Compressible, masks: Sequence[torch.Tensor], bits: Sequence[int]
+) -> dict[str, float]:
     """The resource estimate of ``net`` pruned by ``masks`` at ``bits``: its stored weights and their layout."""
     stored, layouts = net.footprint(masks)
     return resources.estimate(stored, bits, layouts)
@@ -94,11 +96,15 @@ def floor_estimate(resources: ResourceModel, sizes: Sequence[int], bounds: Bound
     return {name: min(expected[name], compact[name]) for name in expected}
 
 
-def check_budget(resources: ResourceModel, sizes: Sequence[int], budget: dict[str, float], bounds: Bounds) -> None:
+def check_budget(
+    resources: ResourceModel, sizes: Sequence[int], budget: dict[str, float], bounds: Bounds
+) -> None:
     """Refuse up front a budget that no compression can meet (below the core's fixed overhead)."""
     unknown = sorted(set(budget) - set(resources.names))
     if unknown:
-        raise SpikeforgeError(f"budget names unknown resource {unknown[0]!r}; known: {', '.join(resources.names)}")
+        raise SpikeforgeError(
+            f"budget names unknown resource {unknown[0]!r}; known: {', '.join(resources.names)}"
+        )
     floor = floor_estimate(resources, sizes, bounds)
     for name, limit in budget.items():
         if limit < floor[name]:
@@ -125,8 +131,9 @@ class SynapseMemory:
     def __init__(self, sizes: Sequence[int]) -> None:
         self.sizes = torch.tensor([float(n) for n in sizes])
 
-    def estimate(self, nonzeros: Sequence[int], bits: Sequence[int],
-                 layouts: Sequence[Layout] | None = None) -> dict[str, float]:
+    def estimate(
+        self, nonzeros: Sequence[int], bits: Sequence[int], layouts: Sequence[Layout] | None = None
+    ) -> dict[str, float]:
         nz = [float(n) for n in nonzeros]
         return {"synapses": sum(nz), "weight_bits": sum(n * b for n, b in zip(nz, bits, strict=True))}
 

@@ -83,7 +83,9 @@ class CompressResult:
     epochs: float
 
 
-def node_budgets(budget: dict[str, float], dense: dict[str, float], cfg: ScheduleConfig) -> list[dict[str, float]]:
+def node_budgets(
+    budget: dict[str, float], dense: dict[str, float], cfg: ScheduleConfig
+) -> list[dict[str, float]]:
     """The budgets of the nodes: multiplier x final budget, for the resources the dense network exceeds
     (a resource that already fits is not tightened on the way). A budget below one unit (e.g. no block
     RAM at all) is scaled from one unit, so that a zero budget still gets its intermediate nodes."""
@@ -131,7 +133,9 @@ def force_budget(comp: MinimaxCompressor) -> bool:
                 bits[i] -= 1
                 candidates.append((_excess(comp, comp.masks.values, bits), True, -n, _Move(i)))
         if not candidates:
-            raise SpikeforgeError(f"the budget {comp.budget} is out of reach: every layer is at its fewest weights and bits")
+            raise SpikeforgeError(
+                f"the budget {comp.budget} is out of reach: every layer is at its fewest weights and bits"
+            )
         *_, move = min(candidates)
         i = move.layer
         if move.pruned is not None:
@@ -194,7 +198,9 @@ def split_epochs(total: int, parts: int) -> list[int]:
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
-def _compress_until_met(comp: MinimaxCompressor, train_batches: Callable[[], Iterable[Any]], history: History, max_epochs: int) -> float:
+def _compress_until_met(
+    comp: MinimaxCompressor, train_batches: Callable[[], Iterable[Any]], history: History, max_epochs: int
+) -> float:
     """Minimax steps until the node is met (checked after every minibatch); returns the epochs used."""
     met = comp.met()
     for epoch in range(max_epochs):
@@ -208,8 +214,14 @@ def _compress_until_met(comp: MinimaxCompressor, train_batches: Callable[[], Ite
     return float(max_epochs)
 
 
-def finetune(comp: MinimaxCompressor, train_batches: Callable[[], Iterable[Any]], evaluate: Callable[[torch.nn.Module], float],
-              history: History, epochs: int, lr: float) -> float:
+def finetune(
+    comp: MinimaxCompressor,
+    train_batches: Callable[[], Iterable[Any]],
+    evaluate: Callable[[torch.nn.Module], float],
+    history: History,
+    epochs: int,
+    lr: float,
+) -> float:
     """Frozen-mask training with a cosine rate from ``lr``; keeps (and restores) the best validation state.
     The optimizer leaves at ``lr`` again, for the compression phase that follows."""
     net = comp.net

@@ -94,20 +94,27 @@ def split_arrays(x: np.ndarray, y: np.ndarray, *, val: float, test: float) -> tu
 DATASETS: dict[str, Callable[..., Dataset]] = {}
 
 
-def encoded_for_model(model: Any, name: str, split: str, timesteps: int | None = None,
-                      encoder: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def encoded_for_model(
+    model: Any, name: str, split: str, timesteps: int | None = None, encoder: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(spike trains, labels) of a split of dataset ``name``, encoded as the hardware ``model``'s meta records
     (``timesteps``, ``encoder``): the data as the model was trained on. A given ``timesteps`` or ``encoder``
     replaces the meta's; a value neither gives is an error."""
-    chosen = {"timesteps": timesteps if timesteps is not None else model.extra.get("timesteps"),
-              "encoder": encoder if encoder is not None else model.extra.get("encoder")}
+    chosen = {
+        "timesteps": timesteps if timesteps is not None else model.extra.get("timesteps"),
+        "encoder": encoder if encoder is not None else model.extra.get("encoder"),
+    }
     missing = [key for key, value in chosen.items() if value is None]
     if missing:
-        raise SpikeforgeError(f"the model's meta records no {' or '.join(missing)}, so dataset {name} cannot be "
-                              "encoded as in training")
+        raise SpikeforgeError(
+            f"the model's meta records no {' or '.join(missing)}, so dataset {name} cannot be "
+            "encoded as in training"
+        )
     data = load_dataset(name)
     if data.n_inputs != model.n_inputs:
-        raise SpikeforgeError(f"dataset {name} has {data.n_inputs} inputs but the model has n_inputs={model.n_inputs}")
+        raise SpikeforgeError(
+            f"dataset {name} has {data.n_inputs} inputs but the model has n_inputs={model.n_inputs}"
+        )
     return data.spike_trains(split, int(chosen["timesteps"]), str(chosen["encoder"])), data.labels(split)
 
 

@@ -79,7 +79,9 @@ def bin_events(
     for name, values, size in (("x", x, width), ("y", y, height), ("p", p, polarities)):
         bad = values[(values < 0) | (values >= size)]
         if bad.size:
-            raise SpikeforgeError(f"{source}: event {name}={int(bad[0])} is outside the sensor range 0..{size - 1}")
+            raise SpikeforgeError(
+                f"{source}: event {name}={int(bad[0])} is outside the sensor range 0..{size - 1}"
+            )
     t0 = int(t.min())
     window = int(t.max()) - t0 + 1 if window_us is None else int(window_us)
     step = (t - t0) * timesteps // window
@@ -94,15 +96,25 @@ def nmnist_files(root: str | Path, split: str) -> list[tuple[Path, int]]:
         raise SpikeforgeError(f"unknown N-MNIST split {split!r}; choose one of {', '.join(NMNIST_SPLITS)}")
     folder = Path(root) / NMNIST_SPLITS[split]
     if not folder.is_dir():
-        raise SpikeforgeError(f"{folder}: no such N-MNIST folder (expected {root}/Train and {root}/Test holding 0/ .. 9/ of .bin files)")
-    files = [(f, int(d.name)) for d in sorted(folder.iterdir()) if d.is_dir() and d.name.isdigit() for f in sorted(d.glob("*.bin"))]
+        raise SpikeforgeError(
+            f"{folder}: no such N-MNIST folder (expected {root}/Train and {root}/Test holding 0/ .. 9/ of .bin files)"
+        )
+    files = [
+        (f, int(d.name))
+        for d in sorted(folder.iterdir())
+        if d.is_dir() and d.name.isdigit()
+        for f in sorted(d.glob("*.bin"))
+    ]
     if not files:
         raise SpikeforgeError(f"{folder}: holds no <digit>/*.bin N-MNIST event files")
     return files
 
 
 def bin_nmnist_files(
-    files: list[tuple[Path, int]], timesteps: int, window_us: int | None = None, quiet: bool | None = False,
+    files: list[tuple[Path, int]],
+    timesteps: int,
+    window_us: int | None = None,
+    quiet: bool | None = False,
     what: str = "N-MNIST",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read and bin N-MNIST files -> spikes [N, T, 2312], labels [N]; ``quiet=None``: a bar only on a terminal."""
@@ -120,7 +132,9 @@ def load_nmnist(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read ROOT/Train or ROOT/Test -> spikes [N, T, 2312], labels [N]; ``limit`` keeps the first N files."""
     files = nmnist_files(root, split)
-    return bin_nmnist_files(files[:limit] if limit is not None else files, timesteps, window_us, quiet, f"N-MNIST {split}")
+    return bin_nmnist_files(
+        files[:limit] if limit is not None else files, timesteps, window_us, quiet, f"N-MNIST {split}"
+    )
 
 
 def frames_from_tonic(
@@ -129,9 +143,15 @@ def frames_from_tonic(
     """Bin every (events, target) sample of a tonic dataset (it has ``sensor_size``) -> spikes [N, T, n], labels [N]."""
     sensor_size = getattr(dataset, "sensor_size", None)
     if sensor_size is None or len(sensor_size) != 3:
-        raise SpikeforgeError(f"{type(dataset).__name__}: a tonic dataset needs sensor_size = (width, height, polarities)")
-    samples = ((events, int(target), f"{type(dataset).__name__}[{i}]") for i, (events, target) in enumerate(dataset))
-    return _stack(samples, len(dataset), tuple(sensor_size), timesteps, window_us, quiet, type(dataset).__name__)
+        raise SpikeforgeError(
+            f"{type(dataset).__name__}: a tonic dataset needs sensor_size = (width, height, polarities)"
+        )
+    samples = (
+        (events, int(target), f"{type(dataset).__name__}[{i}]") for i, (events, target) in enumerate(dataset)
+    )
+    return _stack(
+        samples, len(dataset), tuple(sensor_size), timesteps, window_us, quiet, type(dataset).__name__
+    )
 
 
 def _stack(

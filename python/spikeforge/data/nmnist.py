@@ -61,7 +61,9 @@ class EventDataset:
 @lru_cache(maxsize=8)
 def _binned(dataset: EventDataset, split: str, timesteps: int) -> np.ndarray:
     # the Dataset protocol has no quiet flag: show the progress bar only on a terminal (tqdm disable=None)
-    spikes, _ = bin_nmnist_files(dataset.files[split], timesteps, dataset.window_us, quiet=None, what=f"{dataset.name} {split}")
+    spikes, _ = bin_nmnist_files(
+        dataset.files[split], timesteps, dataset.window_us, quiet=None, what=f"{dataset.name} {split}"
+    )
     spikes.setflags(write=False)
     return spikes
 
@@ -70,11 +72,18 @@ def nmnist_dataset(root: str | None = None) -> EventDataset:
     """N-MNIST from ``root`` or $SPIKEFORGE_NMNIST (see the module doc)."""
     root = root or os.environ.get(ENV_VAR)
     if not root:
-        raise SpikeforgeError(f"N-MNIST is read from your local copy: set {ENV_VAR} to the folder holding Train/ and Test/")
+        raise SpikeforgeError(
+            f"N-MNIST is read from your local copy: set {ENV_VAR} to the folder holding Train/ and Test/"
+        )
     if not Path(root).is_dir():
         raise SpikeforgeError(f"{root}: no such N-MNIST folder (from {ENV_VAR} or root=)")
     train = nmnist_files(root, "train")
-    index, _ = split_arrays(np.arange(len(train)), np.array([label for _, label in train]), val=VAL_FRACTION, test=0.0)
-    files = {"train": [train[i] for i in index["train"]], "val": [train[i] for i in index["val"]],
-             "test": nmnist_files(root, "test")}
+    index, _ = split_arrays(
+        np.arange(len(train)), np.array([label for _, label in train]), val=VAL_FRACTION, test=0.0
+    )
+    files = {
+        "train": [train[i] for i in index["train"]],
+        "val": [train[i] for i in index["val"]],
+        "test": nmnist_files(root, "test"),
+    }
     return EventDataset("nmnist", 10, files, source=f"N-MNIST .bin files under {root}")

@@ -54,7 +54,9 @@ def measured(model: HardwareModel, spikes: np.ndarray, source: str = "spike trai
 def uniform(model: HardwareModel, rate: float = DEFAULT_RATE, timesteps: int = DEFAULT_TIMESTEPS) -> Activity:
     """Every input line of every layer spikes with probability ``rate`` at each timestep (a stated assumption)."""
     layers = tuple(np.full((1, timesteps, layer.n_in), rate, dtype=np.float32) for layer in model.layers)
-    return Activity(layers=layers, source=f"assumed: every layer input spikes at rate {rate} per timestep, T={timesteps}")
+    return Activity(
+        layers=layers, source=f"assumed: every layer input spikes at rate {rate} per timestep, T={timesteps}"
+    )
 
 
 def from_json(model: HardwareModel, path: str | Path) -> Activity:
@@ -72,7 +74,9 @@ def from_json(model: HardwareModel, path: str | Path) -> Activity:
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise SpikeforgeError(f"{path}: timesteps must be a positive integer, got {steps!r}")
     if len(raw["layers"]) != len(model.layers):
-        raise SpikeforgeError(f"{path}: gives {len(raw['layers'])} layers but the model has {len(model.layers)}")
+        raise SpikeforgeError(
+            f"{path}: gives {len(raw['layers'])} layers but the model has {len(model.layers)}"
+        )
     layers = []
     for i, (entry, layer) in enumerate(zip(raw["layers"], model.layers, strict=True)):
         rate = entry.get("input_rate") if isinstance(entry, dict) else None

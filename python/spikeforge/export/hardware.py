@@ -19,8 +19,9 @@ from spikeforge.hw.model import HardwareModel
 from spikeforge.snn import SpikingMLP
 
 
-def integer_readout(model: SpikingMLP, spikes: np.ndarray, membrane_bits: list[int] | None = None
-                    ) -> tuple[np.ndarray, list[int]]:
+def integer_readout(
+    model: SpikingMLP, spikes: np.ndarray, membrane_bits: list[int] | None = None
+) -> tuple[np.ndarray, list[int]]:
     """SPEC readouts [B, n_out] of the model's exported integers (golden simulator) and each layer's peak
     ``|v_leak + I|``; ``membrane_bits=None`` uses the widest (32-bit) membranes, to measure the peaks."""
     bits = membrane_bits or [MEMBRANE_BITS_MAX] * len(model.layers)
@@ -36,18 +37,24 @@ def choose_membrane_bits(model: SpikingMLP, calibration: np.ndarray, guard_bits:
         largest = max(peak, int(ints.threshold.max()), int(np.abs(ints.bias).max(initial=0)))
         m = 1 + largest.bit_length() + guard_bits
         if m > MEMBRANE_BITS_MAX:
-            raise SpikeforgeError(f"layer {i} needs a {m}-bit membrane, more than the {MEMBRANE_BITS_MAX} SPEC allows")
+            raise SpikeforgeError(
+                f"layer {i} needs a {m}-bit membrane, more than the {MEMBRANE_BITS_MAX} SPEC allows"
+            )
         bits.append(m)  # >= 2 + guard_bits: the threshold is at least 1
     return bits
 
 
-def to_hardware_model(model: SpikingMLP, membrane_bits: list[int], extra: dict[str, Any] | None = None) -> HardwareModel:
+def to_hardware_model(
+    model: SpikingMLP, membrane_bits: list[int], extra: dict[str, Any] | None = None
+) -> HardwareModel:
     """The model's integers as a validated HardwareModel; ``extra`` goes into the file's meta."""
     layers = []
     scales = []
     for i, (ints, m) in enumerate(zip(model.integer_layers(), membrane_bits, strict=True)):
         if ints.threshold.max() > signed_range(m)[1]:
-            raise SpikeforgeError(f"layer {i} threshold {int(ints.threshold.max())} does not fit a {m}-bit membrane")
+            raise SpikeforgeError(
+                f"layer {i} threshold {int(ints.threshold.max())} does not fit a {m}-bit membrane"
+            )
         layers.append(
             DenseLayer(
                 weight=ints.weight.astype(weight_dtype(ints.weight_bits)),
@@ -63,4 +70,3 @@ def to_hardware_model(model: SpikingMLP, membrane_bits: list[int], extra: dict[s
         scales.append(ints.scale)
     meta = {"source": "spikeforge.export", "weight_scales": scales, **(extra or {})}
     return HardwareModel(layers=tuple(layers), readout=model.readout, extra=meta)
-

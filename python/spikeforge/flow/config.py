@@ -17,7 +17,9 @@ BUDGET_KEYS = ("lut", "ff", "bram18", "dsp", "latency_us")
 
 
 def _demo_training() -> TrainConfig:
-    return TrainConfig(dataset="digits", hidden=[128], timesteps=8, snn=SNNOptions(weight_bits=4), epochs=15, seed=0)
+    return TrainConfig(
+        dataset="digits", hidden=[128], timesteps=8, snn=SNNOptions(weight_bits=4), epochs=15, seed=0
+    )
 
 
 @dataclass
@@ -28,7 +30,9 @@ class FlowConfig:
     output_dir: Path = Path("build/demo")
     train: TrainConfig = field(default_factory=_demo_training)
     board: str = DEFAULT_BOARD
-    budgets: dict[str, float] = field(default_factory=lambda: {"bram18": 2.0})  # the dense digits core needs 4
+    budgets: dict[str, float] = field(
+        default_factory=lambda: {"bram18": 2.0}
+    )  # the dense digits core needs 4
     lanes: int | list[int] = 1  # synapses per cycle of the generated core (P); compress budgets a P=1 core
     flow_samples: int = 32  # test samples handed to the later (simulation) steps
     steps: list[str] | None = None  # None: every step, in order
@@ -75,7 +79,9 @@ class FlowConfig:
         except (OSError, UnicodeDecodeError) as exc:
             raise SpikeforgeError(f"{path}: cannot read the flow config ({exc})") from None
         except json.JSONDecodeError as exc:
-            raise SpikeforgeError(f"{path}: the flow config is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+            raise SpikeforgeError(
+                f"{path}: the flow config is not valid JSON ({exc.msg} at line {exc.lineno})"
+            ) from None
         try:
             return cls.from_json(data)
         except (TypeError, SpikeforgeError) as exc:

@@ -28,7 +28,9 @@ def select_steps(cfg: FlowConfig) -> list[str]:
     start = names.index(cfg.start_step) if cfg.start_step is not None else 0
     stop = names.index(cfg.stop_step) + 1 if cfg.stop_step is not None else len(names)
     if start >= stop:
-        raise SpikeforgeError(f"the stop step {cfg.stop_step!r} comes before the start step {cfg.start_step!r}")
+        raise SpikeforgeError(
+            f"the stop step {cfg.stop_step!r} comes before the start step {cfg.start_step!r}"
+        )
     return names[start:stop]
 
 

@@ -35,7 +35,9 @@ class Step:
 STEPS: dict[str, Step] = {}
 
 
-def step(name: str, *, needs: tuple[str, ...] = (), makes: tuple[str, ...] = ()) -> Callable[[StepFn], StepFn]:
+def step(
+    name: str, *, needs: tuple[str, ...] = (), makes: tuple[str, ...] = ()
+) -> Callable[[StepFn], StepFn]:
     """Register a step function under ``name`` (steps run in registration order by default)."""
 
     def register(fn: StepFn) -> StepFn:
@@ -61,13 +63,13 @@ def step_model(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
     model = state.model()
     return {
         "source": f"trained on {cfg.train.dataset} ({report.training['epochs_run']} epochs, "
-                  f"{report.training['train_seconds']:.1f} s)",
+        f"{report.training['train_seconds']:.1f} s)",
         "float_accuracy_test": report.float_accuracy["test"],
         "hardware_accuracy_test": report.hardware_accuracy["test"],
         "membrane_bits": report.membrane_bits,
         **report.model,
         "summary": f"{cfg.train.dataset} {_sizes(model)} trained: float {100 * report.float_accuracy['test']:.1f}%, "
-                   f"hardware {100 * report.hardware_accuracy['test']:.1f}% (test)",
+        f"hardware {100 * report.hardware_accuracy['test']:.1f}% (test)",
     }
 
 
@@ -79,14 +81,25 @@ def step_compress(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
 
     out = cfg.output_dir / "compressed"
     budgets: dict[str, float | None] = dict(cfg.budgets)
-    report = run_compress(state.path("checkpoint"), cfg.board, budgets, out, ScheduleConfig(seed=cfg.train.seed),
-                          quiet=cfg.quiet)
+    report = run_compress(
+        state.path("checkpoint"),
+        cfg.board,
+        budgets,
+        out,
+        ScheduleConfig(seed=cfg.train.seed),
+        quiet=cfg.quiet,
+    )
     state.set("checkpoint", out / report["files"]["checkpoint"])
     state.set("model", out / report["files"]["model"])
-    resources = {r["resource"]: {k: r[k] for k in ("dense", "compressed", "budget")} for r in report["resources"]}
+    resources = {
+        r["resource"]: {k: r[k] for k in ("dense", "compressed", "budget")} for r in report["resources"]
+    }
     accuracy = {k: v["test"] for k, v in report["hardware_accuracy"].items()}
-    moved = ", ".join(f"{k.upper()} {resources[k]['dense']:g} -> {resources[k]['compressed']:g}"
-                      for k in cfg.budgets if k in resources)
+    moved = ", ".join(
+        f"{k.upper()} {resources[k]['dense']:g} -> {resources[k]['compressed']:g}"
+        for k in cfg.budgets
+        if k in resources
+    )
     limits = ", ".join(f"{k} {v:g}" for k, v in cfg.budgets.items())
     return {
         "board": cfg.board,
@@ -94,7 +107,7 @@ def step_compress(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
         "hardware_accuracy_test": accuracy,
         "report": str(out / "report.md"),
         "summary": f"{cfg.board}, budget {limits}: {moved}, hardware accuracy {100 * accuracy['dense']:.1f}% -> "
-                   f"{100 * accuracy['compressed']:.1f}% (test)",
+        f"{100 * accuracy['compressed']:.1f}% (test)",
     }
 
 
@@ -150,7 +163,7 @@ def step_rtl(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
         "mismatching_samples_vs_golden": mismatching,
         "cycles_per_sample_mean": result.stats["cycles_per_sample_mean"],
         "summary": f"{design}: {inputs.shape[0]} samples through Verilator, {mismatching} mismatches vs golden, "
-                   f"{result.stats['cycles_per_sample_mean']:.0f} cycles/sample (P={p})",
+        f"{result.stats['cycles_per_sample_mean']:.0f} cycles/sample (P={p})",
     }
 
 
@@ -176,6 +189,7 @@ def step_estimate(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
         "estimate": est,
         "yosys": syn,
         "summary": ", ".join(f"{k.upper()} {est[k]} (Yosys {syn[k]})" for k in keys)
-                   + f"; {est['latency_us']:.1f} us/sample at {report['board']['clock_mhz']:g} MHz; "
-                   + ("fits" if est["fits"] else "does NOT fit") + f" {cfg.board}",
+        + f"; {est['latency_us']:.1f} us/sample at {report['board']['clock_mhz']:g} MHz; "
+        + ("fits" if est["fits"] else "does NOT fit")
+        + f" {cfg.board}",
     }

@@ -42,9 +42,13 @@ def check_spike_trains(spikes: np.ndarray, n_inputs: int) -> np.ndarray:
     """Validate a [B, T, n_inputs] array of 0/1 values and return it as bool; SpikeforgeError otherwise."""
     spikes = np.asarray(spikes)
     if spikes.ndim != 3:
-        raise SpikeforgeError(f"spike trains must have shape [batch, timesteps, {n_inputs}], got {list(spikes.shape)}")
+        raise SpikeforgeError(
+            f"spike trains must have shape [batch, timesteps, {n_inputs}], got {list(spikes.shape)}"
+        )
     if spikes.shape[2] != n_inputs:
-        raise SpikeforgeError(f"spike trains have {spikes.shape[2]} inputs but the model has n_inputs={n_inputs}")
+        raise SpikeforgeError(
+            f"spike trains have {spikes.shape[2]} inputs but the model has n_inputs={n_inputs}"
+        )
     if spikes.shape[1] < 1:
         raise SpikeforgeError("spike trains must have at least one timestep")
     if spikes.dtype != np.bool_:

@@ -42,7 +42,9 @@ def require_int(name: str, value: Any, lo: int, hi: int) -> int:
     return int(value)
 
 
-def require_int_array(name: str, array: Any, shape: tuple[int, ...], dtypes: tuple, lo: int, hi: int) -> np.ndarray:
+def require_int_array(
+    name: str, array: Any, shape: tuple[int, ...], dtypes: tuple, lo: int, hi: int
+) -> np.ndarray:
     """``array`` checked for type, dtype, shape and value range, or ModelFormatError naming the field."""
     if not isinstance(array, np.ndarray):
         raise ModelFormatError(f"{name} must be a numpy array, got {type(array).__name__}")
@@ -101,7 +103,9 @@ class DenseLayer:
             raise ModelFormatError(
                 f"{p}.weight must have at least one row and column, got shape {list(self.weight.shape)}"
             )
-        require_int_array(f"{p}.weight", self.weight, (n_out, n_in), WEIGHT_DTYPES, *signed_range(self.weight_bits))
+        require_int_array(
+            f"{p}.weight", self.weight, (n_out, n_in), WEIGHT_DTYPES, *signed_range(self.weight_bits)
+        )
         require_int_array(f"{p}.threshold", self.threshold, (n_out,), (np.int32,), 1, signed_range(m)[1])
         require_int_array(f"{p}.bias", self.bias, (n_out,), (np.int32,), *signed_range(32))
         for arr in (self.weight, self.threshold, self.bias):

@@ -120,8 +120,11 @@ class HardwareModel:
             try:
                 with archive.open(member) as f:
                     major, _ = np.lib.format.read_magic(f)
-                    read_header = np.lib.format.read_array_header_1_0 if major == 1 else \
-                        np.lib.format.read_array_header_2_0
+                    read_header = (
+                        np.lib.format.read_array_header_1_0
+                        if major == 1
+                        else np.lib.format.read_array_header_2_0
+                    )
                     found, _, dtype = read_header(f)
                 if dtype.hasobject:
                     raise ModelFormatError(f"array {name} holds pickled objects, which are not allowed")
@@ -233,7 +236,9 @@ def _layer_type(head: Any, where: str) -> type[Layer]:
     if not isinstance(head, dict):
         raise ModelFormatError(f"{where} must be an object")
     if head.get("type") not in LAYER_TYPES:
-        raise ModelFormatError(f"{where}.type must be one of {', '.join(LAYER_TYPES)}, got {head.get('type')!r}")
+        raise ModelFormatError(
+            f"{where}.type must be one of {', '.join(LAYER_TYPES)}, got {head.get('type')!r}"
+        )
     for key in ("n_in", "n_out", "weight_bits", "membrane_bits", "reset"):
         if key not in head:
             raise ModelFormatError(f"{where}.{key} is missing")
@@ -244,7 +249,9 @@ def _layer_type(head: Any, where: str) -> type[Layer]:
 
 def _parse_meta(raw: np.ndarray) -> dict[str, Any]:
     if raw.shape != () or raw.dtype.kind != "U":
-        raise ModelFormatError(f"meta must be a 0-d unicode string array, got dtype {raw.dtype} shape {list(raw.shape)}")
+        raise ModelFormatError(
+            f"meta must be a 0-d unicode string array, got dtype {raw.dtype} shape {list(raw.shape)}"
+        )
     try:
         meta = json.loads(str(raw))
     except json.JSONDecodeError as exc:

@@ -42,7 +42,9 @@ def random_model(
         weight[rng.random(weight.shape) >= per_layer(density, i)] = 0
         typical = max(1.0, np.abs(weight).sum(axis=1).mean() * 0.15)
         theta_hi = signed_range(m)[1]
-        threshold = np.clip(rng.uniform(0.5, 1.5, n_out) * typical * threshold_scale, 1, theta_hi).astype(np.int32)
+        threshold = np.clip(rng.uniform(0.5, 1.5, n_out) * typical * threshold_scale, 1, theta_hi).astype(
+            np.int32
+        )
         bias_mag = max(1, int(typical // 4))
         bias = rng.integers(-bias_mag, bias_mag + 1, size=n_out).astype(np.int32)
         layers.append(
@@ -57,4 +59,6 @@ def random_model(
                 name=f"layer{i}",
             )
         )
-    return HardwareModel(layers=tuple(layers), readout=readout, extra={"source": "random_model", "seed": seed})
+    return HardwareModel(
+        layers=tuple(layers), readout=readout, extra={"source": "random_model", "seed": seed}
+    )

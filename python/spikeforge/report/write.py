@@ -39,8 +39,14 @@ def save_figure(fig: Figure, path: Path) -> str:
     return path.name
 
 
-def write_report(out_dir: Path, report: dict[str, Any], markdown: str,
-                 figures: dict[str, tuple[str, Figure]] | None = None, *, name: str = "report") -> dict[str, str]:
+def write_report(
+    out_dir: Path,
+    report: dict[str, Any],
+    markdown: str,
+    figures: dict[str, tuple[str, Figure]] | None = None,
+    *,
+    name: str = "report",
+) -> dict[str, str]:
     """Write ``figures`` ({key: (file name, figure)}), ``name``.json and ``name``.md into ``out_dir``.
 
     Returns {key: file name} for the figures plus "report" and "markdown".

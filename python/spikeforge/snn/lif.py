@@ -78,7 +78,9 @@ class LIFLayer(nn.Module):
         super().__init__()
         _check_weight_bits(weight_bits)
         if leak_shift is not None and not 0 <= leak_shift <= LEAK_SHIFT_MAX:
-            raise SpikeforgeError(f"leak_shift must be in 0..{LEAK_SHIFT_MAX} or None (no leak), got {leak_shift}")
+            raise SpikeforgeError(
+                f"leak_shift must be in 0..{LEAK_SHIFT_MAX} or None (no leak), got {leak_shift}"
+            )
         if reset not in RESETS:
             raise SpikeforgeError(f"reset must be one of {', '.join(RESETS)}, got {reset!r}")
         if surrogate not in SURROGATES:
@@ -139,7 +141,9 @@ class LIFLayer(nn.Module):
         spikes = []
         for t in range(x.shape[1]):
             if self.leak_shift is not None and self.integer_leak:
-                v = v - floor_ste(v / (s * 2.0**self.leak_shift)) * s  # the hardware's v - (v >> k), on the grid
+                v = (
+                    v - floor_ste(v / (s * 2.0**self.leak_shift)) * s
+                )  # the hardware's v - (v >> k), on the grid
             elif self.leak_shift is not None:
                 v = v - v * 2.0**-self.leak_shift
             u = v + current[:, t]
@@ -160,7 +164,9 @@ class LIFLayer(nn.Module):
         s = self.weight_scale()
         scale = float(s)
         if scale <= 0 or np.log2(scale) != np.round(np.log2(scale)):
-            raise SpikeforgeError(f"weight scale {scale} is not a power of two; the export would not be exact")
+            raise SpikeforgeError(
+                f"weight scale {scale} is not a power of two; the export would not be exact"
+            )
         bias = self._bias_int(s)
         return IntegerLayer(
             weight=self.synapse.quant_weight().int().to(torch.int64).numpy(),

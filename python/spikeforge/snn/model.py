@@ -62,11 +62,15 @@ class SNNConfig(SNNOptions):
         super().__post_init__()
         self.sizes = [int(n) for n in self.sizes]
         if len(self.sizes) < 2 or min(self.sizes) < 1:
-            raise SpikeforgeError(f"a network needs an input width and at least one layer, got widths {self.sizes}")
+            raise SpikeforgeError(
+                f"a network needs an input width and at least one layer, got widths {self.sizes}"
+            )
         for name in ("weight_bits", "leak_shift", "threshold", "reset"):
             value = getattr(self, name)
             if isinstance(value, list | tuple) and len(value) != self.n_layers:
-                raise SpikeforgeError(f"{name} lists {len(value)} values but the model has {self.n_layers} layers")
+                raise SpikeforgeError(
+                    f"{name} lists {len(value)} values but the model has {self.n_layers} layers"
+                )
 
     @property
     def n_layers(self) -> int:
@@ -140,7 +144,9 @@ class SpikingMLP(nn.Module):
 
     # ---- float parameters in and out (the NIR seam) ----------------------------------------
     @classmethod
-    def from_float_layers(cls, layers: list[FloatLayer], *, readout: str = "count", **options: Any) -> SpikingMLP:
+    def from_float_layers(
+        cls, layers: list[FloatLayer], *, readout: str = "count", **options: Any
+    ) -> SpikingMLP:
         """A model whose layers carry the given float parameters (weights are then quantized by brevitas).
 
         ``options`` are further SNNConfig fields (weight_bits, surrogate, ...); a bias is enabled
@@ -151,7 +157,9 @@ class SpikingMLP(nn.Module):
         sizes = [int(layers[0].weight.shape[1])] + [int(layer.weight.shape[0]) for layer in layers]
         for i, layer in enumerate(layers):
             if layer.weight.shape[1] != sizes[i]:
-                raise SpikeforgeError(f"layer {i} has {layer.weight.shape[1]} inputs but layer {i - 1} has {sizes[i]} outputs")
+                raise SpikeforgeError(
+                    f"layer {i} has {layer.weight.shape[1]} inputs but layer {i - 1} has {sizes[i]} outputs"
+                )
         config = SNNConfig(
             sizes=sizes,
             leak_shift=[layer.leak_shift for layer in layers],

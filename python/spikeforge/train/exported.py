@@ -23,8 +23,13 @@ class CheckedExport:
     hardware_accuracy: dict[str, float]
 
 
-def export_and_check(model: SpikingMLP, dataset: Dataset, timesteps: int, encoder: str,
-                     splits: tuple[str, ...] = ("val", "test")) -> CheckedExport:
+def export_and_check(
+    model: SpikingMLP,
+    dataset: Dataset,
+    timesteps: int,
+    encoder: str,
+    splits: tuple[str, ...] = ("val", "test"),
+) -> CheckedExport:
     """Export ``model`` (membrane widths calibrated on the train split) and evaluate it on ``splits`` (which
     must include test); the golden simulator runs once per split."""
     spikes = {s: dataset.spike_trains(s, timesteps, encoder) for s in ("train", *splits)}

@@ -53,6 +53,10 @@ def write_reports(report: dict[str, Any], output_dir: Path) -> dict[str, str]:
     names = {"report_json": "report.json", "report_md": "report.md", "learning_curve": "learning_curve.png"}
     files = {k: str(output_dir / v) for k, v in names.items()}
     full = {**report, "files": {**report["files"], **files}}
-    write_report(output_dir, full, markdown(full),
-                 {"learning_curve": (names["learning_curve"], plot_learning_curve(report["history"]))})
+    write_report(
+        output_dir,
+        full,
+        markdown(full),
+        {"learning_curve": (names["learning_curve"], plot_learning_curve(report["history"]))},
+    )
     return files
