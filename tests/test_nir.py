@@ -275,3 +275,49 @@ def test_cli_import_with_dataset_writes_a_working_hardware_model(tmp_path: Path,
     assert simulated["accuracy"] == evaluation["hardware_accuracy"]
     with pytest.raises(SpikeforgeError, match="dataset digits has 64 inputs but the NIR graph takes 12"):
         main(["--debug", "import-nir", str(FIXTURES / "norse_lifbox.nir"), "-o", str(tmp_path / "x"), "--dataset", "digits"])
+
+
+@pytest.mark.parametrize("field,value", [("v_threshold", math.nan), ("v_threshold", 0.0), ("tau", math.inf),
+                                         ("weight", math.nan), ("r", math.nan)])
+def test_non_finite_or_non_positive_parameters_are_refused_by_name(tmp_path: Path, capsys, field, value) -> None:
+    """A NaN threshold passed the old `<= 0` check and reached the checkpoint; every parameter must be finite."""
+    weight = np.full((3, 4), 0.5)
+    params = {"tau": np.full(3, 0.01), "r": np.ones(3), "v_leak": np.zeros(3), "v_threshold": np.ones(3),
+              "v_reset": np.zeros(3)}
+    if field == "weight":
+        weight[1, 2] = value
+    else:
+        params[field][1] = value
+    graph = _graph({"input": nir.Input(input_type={"input": np.array([4])}), "fc": nir.Affine(weight, np.zeros(3)),
+                    "lif": nir.LIF(**params), "output": nir.Output(output_type={"output": np.array([3])})},
+                   [("input", "fc"), ("fc", "lif"), ("lif", "output")])
+    write_graph(graph, tmp_path / "g.nir")
+    assert main(["import-nir", str(tmp_path / "g.nir"), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and field in err
+    assert ("'lif'" if field != "weight" else "'fc'") in err
+    assert not (tmp_path / "out" / "checkpoint.pt").exists()
+
+
+@pytest.mark.parametrize("bits", [2, 4])
+def test_round_trip_is_exact_when_the_largest_weight_sits_on_the_quantizer_boundary(tmp_path: Path, bits: int) -> None:
+    """Trained weights beyond the grid's top clip to 2^(b-2) steps; re-read from NIR, max|w| alone would make
+    the quantizer halve its step (the integers and thresholds changed, accuracy moved)."""
+    rng = np.random.default_rng(bits)
+    step = 0.125
+    top = 2.0 ** (bits - 2)
+    w0 = rng.uniform(-top, top, (16, 10)) * step
+    w0[3, 4] = (top + 0.45) * step  # beyond the largest positive integer of the grid: clips
+    w1 = rng.uniform(-top, top, (4, 16)) * step
+    w1[1, 2] = -(top + 0.3) * step
+    layers = [FloatLayer(w0, None, 1.0, leak_shift=4, reset="subtract"), FloatLayer(w1, None, 0.5, leak_shift=4)]
+    model = SpikingMLP.from_float_layers(layers, readout="count", weight_bits=bits)
+    ints = model.integer_layers()
+    assert max(int(np.abs(layer.weight).max()) for layer in ints) == top  # the premise: on the boundary
+    timing = Timing(dt=1e-3)
+    graph, _ = export_graph(model, timing)
+    back, _ = import_graph(read_graph(write_graph(graph, tmp_path / "b.nir")), timing)
+    for ours, theirs in zip(ints, back.integer_layers(), strict=True):
+        assert theirs.scale == ours.scale
+        np.testing.assert_array_equal(theirs.weight, ours.weight)
+        np.testing.assert_array_equal(theirs.threshold, ours.threshold)

@@ -7,6 +7,7 @@ not one feed-forward chain, raises one SpikeforgeError naming the node and its t
 
 from __future__ import annotations
 
+import math
 import os
 from collections import defaultdict
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from spikeforge.snn import FloatLayer, SpikingMLP
 
 RESET_KEY = "spikeforge_reset"  # neuron metadata: NIR 1.0 has no reset-by-subtraction, we carry it here
 BITS_KEY = "spikeforge_weight_bits"  # synapse metadata: the bit width our export quantized the weights to
+SCALE_KEY = "spikeforge_weight_scale"  # synapse metadata: the power-of-two step of those weights
 DEFAULT_WEIGHT_BITS = 8
 
 
@@ -31,6 +33,7 @@ class Synapse:
     weight: np.ndarray  # [n_out, n_in]
     bias: np.ndarray  # [n_out]
     weight_bits: int | None = None  # from our own export's metadata
+    scale: float | None = None  # likewise
 
 
 @dataclass
@@ -44,8 +47,32 @@ class Neuron:
     reset: str
 
 
+def _finite(node: nir.NIRNode, attr: str, values: np.ndarray) -> np.ndarray:
+    """``values`` if every one is a finite number; else one error naming the node and the parameter."""
+    bad = values[~np.isfinite(values)]
+    if bad.size:
+        raise SpikeforgeError(f"NIR node of type {type(node).__name__} holds {bad.reshape(-1)[0]} in {attr}; "
+                              "parameters must be finite numbers")
+    return values
+
+
 def _vector(node: nir.NIRNode, attr: str) -> np.ndarray:
-    return np.asarray(getattr(node, attr), dtype=np.float64).reshape(-1)
+    try:
+        values = np.asarray(getattr(node, attr), dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise SpikeforgeError(f"NIR node of type {type(node).__name__}: {attr} is not an array of numbers") from None
+    return _finite(node, attr, values)
+
+
+def _matrix(node: nir.NIRNode) -> np.ndarray:
+    try:
+        weight = np.asarray(node.weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise SpikeforgeError(f"NIR node of type {type(node).__name__}: weight is not an array of numbers") from None
+    if weight.ndim != 2:
+        raise SpikeforgeError(f"NIR node of type {type(node).__name__}: weight must be 2-D [n_out, n_in], "
+                              f"got shape {list(weight.shape)}")
+    return _finite(node, "weight", weight)
 
 
 def _bits(node: nir.NIRNode) -> int | None:
@@ -53,15 +80,48 @@ def _bits(node: nir.NIRNode) -> int | None:
     return None if value is None else int(value)
 
 
+def _scale(node: nir.NIRNode) -> float | None:
+    value = node.metadata.get(SCALE_KEY)
+    try:
+        scale = None if value is None else float(np.asarray(value).reshape(-1)[0])
+    except (TypeError, ValueError, IndexError):
+        return None
+    return scale if scale is not None and math.isfinite(scale) and scale > 0 else None
+
+
+def pin_grid(weight: np.ndarray, scale: float, bits: int) -> np.ndarray:
+    """Weights on our export's grid (integers times ``scale``), adjusted so that the quantizer picks ``scale``.
+
+    The power-of-two quantizer takes its step from max|w| (2^ceil(log2(max|w| / 2^(b-1)))), so when the
+    largest integer is exactly 2^(b-2) it would pick scale/2 and the integers would change. Moving that
+    one weight by a quarter step keeps every integer and gives the quantizer back its step.
+    """
+    q = np.rint(weight / scale)
+    if not np.allclose(q * scale, weight, rtol=1e-6, atol=0) or np.abs(q).max() != 2.0 ** (bits - 2):
+        return weight
+    index = np.unravel_index(np.argmax(np.abs(q)), q.shape)
+    pinned = weight.copy()
+    pinned[index] = np.sign(q[index]) * (abs(q[index]) + 0.25) * scale
+    return pinned
+
+
 def _affine(name: str, node: nir.Affine, timing: Timing) -> Synapse:
-    weight = np.asarray(node.weight, dtype=np.float64)
+    weight = _matrix(node)
     bias = np.zeros(weight.shape[0]) if node.bias is None else _vector(node, "bias")
-    return Synapse(name, weight, bias, _bits(node))
+    return Synapse(name, weight, bias, _bits(node), _scale(node))
 
 
 def _linear(name: str, node: nir.Linear, timing: Timing) -> Synapse:
-    weight = np.asarray(node.weight, dtype=np.float64)
-    return Synapse(name, weight, np.zeros(weight.shape[0]), _bits(node))
+    weight = _matrix(node)
+    return Synapse(name, weight, np.zeros(weight.shape[0]), _bits(node), _scale(node))
+
+
+def _threshold(name: str, node: nir.NIRNode) -> np.ndarray:
+    theta = _vector(node, "v_threshold")
+    if (theta <= 0).any():
+        raise SpikeforgeError(f"NIR node {name!r} ({type(node).__name__}) has v_threshold {theta[theta <= 0][0]:g}; "
+                              "thresholds must be positive")
+    return theta
 
 
 def _reset(name: str, node: nir.NIRNode) -> str:
@@ -78,12 +138,12 @@ def _reset(name: str, node: nir.NIRNode) -> str:
 def _lif(name: str, node: nir.LIF, timing: Timing) -> Neuron:
     a = timing.retention(_vector(node, "tau"))
     return Neuron(name, "LIF", a, (1 - a) * _vector(node, "r"), (1 - a) * _vector(node, "v_leak"),
-                  _vector(node, "v_threshold"), _reset(name, node))
+                  _threshold(name, node), _reset(name, node))
 
 
 def _if(name: str, node: nir.IF, timing: Timing) -> Neuron:
     r = _vector(node, "r")
-    return Neuron(name, "IF", None, r, np.zeros_like(r), _vector(node, "v_threshold"), _reset(name, node))
+    return Neuron(name, "IF", None, r, np.zeros_like(r), _threshold(name, node), _reset(name, node))
 
 
 def _li(name: str, node: nir.LI, timing: Timing) -> Neuron:
@@ -148,6 +208,14 @@ def _unsupported(name: str, node: nir.NIRNode) -> SpikeforgeError:
     return SpikeforgeError(f"NIR node {name!r} has type {type(node).__name__}, which spikeforge cannot import (supported: {known})")
 
 
+def _named(name: str, handler: Callable, node: nir.NIRNode, timing: Timing):
+    """Call a node handler; its errors about 'NIR node of type X' name the node."""
+    try:
+        return handler(name, node, timing)
+    except SpikeforgeError as exc:
+        raise SpikeforgeError(str(exc).replace("NIR node of type", f"NIR node {name!r} of type", 1)) from None
+
+
 def layer_pairs(graph: nir.NIRGraph, timing: Timing) -> list[tuple[Synapse, Neuron]]:
     """The graph as (synapse, neuron) pairs with the neurons' discretized parameters (per neuron, exact)."""
     pairs: list[tuple[Synapse, Neuron]] = []
@@ -159,13 +227,13 @@ def layer_pairs(graph: nir.NIRGraph, timing: Timing) -> list[tuple[Synapse, Neur
         if kind in SYNAPSES:
             if pending is not None:
                 raise SpikeforgeError(f"NIR node {name!r} ({kind.__name__}) follows synapse {pending.name!r} with no neuron between them")
-            pending = SYNAPSES[kind](name, node, timing)
+            pending = _named(name, SYNAPSES[kind], node, timing)
         elif kind in NEURONS:
             if pending is None:
                 raise SpikeforgeError(f"NIR node {name!r} ({kind.__name__}) has no Affine/Linear synapse before it")
             if pairs and pairs[-1][1].threshold is None:
                 raise SpikeforgeError(f"NIR node {pairs[-1][1].name!r} ({pairs[-1][1].kind}) does not spike, so it can only be the last neuron")
-            pairs.append((pending, NEURONS[kind](name, node, timing)))
+            pairs.append((pending, _named(name, NEURONS[kind], node, timing)))
             pending = None
         else:
             raise _unsupported(name, node)
@@ -221,6 +289,9 @@ def import_graph(
         ))
     readout = "membrane" if mappings[-1].threshold_min is None else "count"
     bits = [weight_bits or syn.weight_bits or DEFAULT_WEIGHT_BITS for syn, _ in pairs]
+    for layer, (syn, _), b in zip(float_layers, pairs, bits, strict=True):
+        if syn.scale is not None and b == syn.weight_bits:  # our own export: keep its integers exactly
+            layer.weight = pin_grid(np.asarray(layer.weight, dtype=np.float64), syn.scale, b)
     model = SpikingMLP.from_float_layers(float_layers, readout=readout, weight_bits=bits)
     for mapping, wanted, got, ints in zip(mappings, float_layers, model.float_layers(), model.integer_layers(), strict=True):
         mapping.weight_bits = ints.weight_bits

@@ -19,7 +19,7 @@ import numpy as np
 
 from spikeforge.atomic import atomic_write
 from spikeforge.nir_io.mapping import Timing
-from spikeforge.nir_io.reader import BITS_KEY, RESET_KEY
+from spikeforge.nir_io.reader import BITS_KEY, RESET_KEY, SCALE_KEY
 from spikeforge.snn import SpikingMLP
 
 
@@ -42,7 +42,8 @@ def export_graph(model: SpikingMLP, timing: Timing) -> tuple[nir.NIRGraph, list[
         scale = 1.0 if k is None else 2.0**k  # 1 / input gain
         bias = np.zeros(n) if params.bias is None else params.bias
         nodes[f"fc{i}"] = nir.Affine(weight=(params.weight * scale).astype(np.float32), bias=_f32(bias * scale, n),
-                                     metadata={BITS_KEY: layer.weight_bits})
+                                     metadata={BITS_KEY: layer.weight_bits,
+                                               SCALE_KEY: float(layer.weight_scale())})
         ones, zeros = _f32(1.0, n), _f32(0.0, n)
         metadata = {}
         if layer.fires and params.reset == "subtract":
