@@ -1,13 +1,14 @@
 """Compression tables: minimax compression vs baselines, hardware accuracy (golden simulator) of exported models.
 
-    python benchmarks/compress.py --checkpoint DIR/checkpoint.pt [--sweep connectivity|bram] [--seeds N] [--quick]
+    python benchmarks/compress.py --checkpoint DIR/checkpoint.pt
+        [--sweep connectivity|bram] [--seeds N] [--quick]
 
 connectivity: digits-style sweep of the fraction of nonzero synapses (50, 20, 10, 5, 2%), bit-widths fixed,
   for minimax (joint), sequential and one-shot magnitude pruning at equal epochs (magnitude gets the
   minimax run's total epochs as finetuning).
 bram: the FPGA budget sweep (BRAM18 counts) for minimax, uniform-bits minimax, magnitude and IMP.
 Timings are wall clock on a shared 2-core machine.
-"""
+"""  # noqa: E501 - the docstring's first line is the --help description, kept whole
 
 from __future__ import annotations
 
@@ -89,7 +90,8 @@ def run(args: argparse.Namespace) -> None:
                 used.append(out.measured[key])
                 print(
                     f"  {row['budget']} {method} seed {seed}: test {accs[-1]:.2f}% in {seconds:.0f} s, "
-                    f"{out.result.epochs:.1f} epochs, estimate {out.measured}, bits {[la.weight_bits for la in out.hw.layers]}",
+                    f"{out.result.epochs:.1f} epochs, estimate {out.measured}, "
+                    f"bits {[la.weight_bits for la in out.hw.layers]}",
                     flush=True,
                 )
             row[f"{method} acc%"] = round(statistics.mean(accs), 2) if accs else "not met"

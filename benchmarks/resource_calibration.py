@@ -40,7 +40,8 @@ def main() -> None:
     print()
     for subset, s in report["summary"].items():
         print(
-            f"{subset:8s} {s['configs']:3d} configs | LUT |err| median {100 * s['lut_median_abs_error']:5.1f}% "
+            f"{subset:8s} {s['configs']:3d} configs | "
+            f"LUT |err| median {100 * s['lut_median_abs_error']:5.1f}% "
             f"max {100 * s['lut_max_abs_error']:5.1f}% | FF median {100 * s['ff_median_abs_error']:5.1f}% "
             f"max {100 * s['ff_max_abs_error']:5.1f}% | BRAM18 exact {s['bram18_exact']}/{s['configs']} "
             f"| DSP exact {s['dsp_exact']}/{s['configs']}"

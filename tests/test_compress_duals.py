@@ -1,4 +1,5 @@
-"""The dual side of MinimaxCompressor: best response in s, the clearing-price bound on z, the y step per weight."""
+"""The dual side of MinimaxCompressor: best response in s, the clearing-price bound on z, the y step
+per weight."""
 
 from __future__ import annotations
 
@@ -58,10 +59,12 @@ def test_clearing_scale_is_the_lowest_price_whose_best_response_meets_the_budget
     assert 0.0 < alpha < 1.0
     kept = comp.best_response(alpha * comp.z, savings, comp.sorted_squares())
     assert sum(kept) <= 8
-    # a price 1e-3 lower keeps more than the budget: alpha is the bisection's upper end, within 2^-40 of the edge
+    # a price 1e-3 lower keeps more than the budget: alpha is the bisection's upper end, within 2^-40 of
+    # the edge
     assert sum(comp.best_response(alpha * (1 - 1e-3) * comp.z, savings, comp.sorted_squares())) > 8
     # the edge by hand: with y = 10 on both layers, pruning 8 of the 16 squares {1..12, 0.5, 2.5, 4.5, 6.5}
-    # needs a threshold above the 8th smallest square (0.5, 1, 2, 2.5, 3, 4, 4.5, 5), i.e. alpha * 1000 / 8 / 10 > 5
+    # needs a threshold above the 8th smallest square (0.5, 1, 2, 2.5, 3, 4, 4.5, 5),
+    # i.e. alpha * 1000 / 8 / 10 > 5
     assert 5.0 < alpha * 1000 / 8 / 10 < 5.0 * (1 + 1e-6)
 
 

@@ -1,4 +1,5 @@
-"""End to end on digits: a trained checkpoint compressed under a BRAM18 budget, checked by the resource model."""
+"""End to end on digits: a trained checkpoint compressed under a BRAM18 budget, checked by the resource
+model."""
 
 from __future__ import annotations
 
@@ -54,7 +55,8 @@ def test_compress_meets_bram_budget_by_resource_model(checkpoint, tmp_path) -> N
     assert report["meets_budget"] is True
     row = next(r for r in report["resources"] if r["resource"] == "bram18")
     assert row["compressed"] == got["bram18"] and row["budget"] == budget
-    # the file meets the budget as trained (no tightening after export); the model trained against is not optimistic
+    # the file meets the budget as trained (no tightening after export); the model trained against is not
+    # optimistic
     assert report["tightenings_after_export"] == 0 and row["expected_model"] >= row["compressed"]
     assert [la["nonzeros"] for la in report["layers"]] == [
         int(np.count_nonzero(la.weight)) for la in hw.layers

@@ -1,4 +1,5 @@
-"""The minimax schedule and the baselines on a small torch MLP with the paper's own resource (synapse count)."""
+"""The minimax schedule and the baselines on a small torch MLP with the paper's own resource
+(synapse count)."""
 
 from __future__ import annotations
 
@@ -174,7 +175,8 @@ def test_minimax_mask_refresh_swaps_a_regrown_weight_in() -> None:
     layer = torch.nn.Linear(3, 1, bias=False)
     with torch.no_grad():
         layer.weight.copy_(torch.tensor([[1.0, 0.5, 0.3]]))
-    # the loss is -w_2 (inputs 0, 0, -1): one SGD step at lr 1 takes the pruned w_2 from 0 to 1, above the kept 0.5
+    # the loss is -w_2 (inputs 0, 0, -1): one SGD step at lr 1 takes the pruned w_2 from 0 to 1, above the
+    # kept 0.5
     net = Compressible(torch.nn.Sequential(layer), [layer], lambda m, b: m(b).sum(), [8])
     opt = torch.optim.SGD(layer.parameters(), lr=1.0)
     comp = MinimaxCompressor(

@@ -61,8 +61,9 @@ def test_bit_moves_follow_the_resource_price() -> None:
 def _coordinate_argmin(
     model: SpikingMLP, batch: tuple[torch.Tensor, torch.Tensor], start: list[int]
 ) -> list[int]:
-    """Brute force at zero price, on a copy: layer by layer, the bit-width in {b-1, b, b+1} (within 2..8) with
-    the least minibatch cross-entropy, earlier layers already at their choice; ties keep b, then prefer b-1."""
+    """Brute force at zero price, on a copy: layer by layer, the bit-width in {b-1, b, b+1} (within 2..8)
+    with the least minibatch cross-entropy, earlier layers already at their choice; ties keep b, then
+    prefer b-1."""
     trial = copy.deepcopy(model).eval()
     x, y = batch
     bits = list(start)

@@ -96,7 +96,8 @@ def events_of(rows: list[tuple[int, int, int, int]]) -> np.ndarray:
 
 
 def test_binning_by_hand() -> None:
-    # sensor W=3, H=2, P=2 -> index p*6 + y*3 + x; events from t0=1000, span 1000..1399 -> window 400, T=4 bins of 100 us
+    # sensor W=3, H=2, P=2 -> index p*6 + y*3 + x; events from t0=1000, span 1000..1399 -> window 400,
+    # T=4 bins of 100 us
     ev = events_of([(0, 0, 0, 1000), (2, 1, 1, 1099), (1, 0, 0, 1100), (1, 0, 0, 1150), (2, 1, 0, 1399)])
     frames = bin_events(ev, (3, 2, 2), timesteps=4)
     expected = np.zeros((4, 12), dtype=bool)

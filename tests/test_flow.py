@@ -1,4 +1,5 @@
-"""The demo flow end to end (what `make demo` runs): train, compress, golden, RTL in Verilator, estimate + Yosys.
+"""The demo flow end to end (what `make demo` runs): train, compress, golden, RTL in Verilator,
+estimate + Yosys.
 
 The budget, the golden hardware accuracy, the saved flow samples and the estimate's block RAM are re-derived
 here from the files the flow wrote (and from the dataset), through other code paths than the flow's.

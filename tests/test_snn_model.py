@@ -131,7 +131,8 @@ def test_detach_reset_keeps_forward_and_changes_gradient():
 
 
 def test_plain_float_leak_differs_from_the_integer_leak():
-    """The default float leak v - v*2^-k is not floored, so it drifts from integer mode: why integer_leak exists."""
+    """The default float leak v - v*2^-k is not floored, so it drifts from integer mode: why integer_leak
+    exists."""
     torch.manual_seed(3)
     model = SpikingMLP(SNNConfig(sizes=[30, 20, 6], leak_shift=2, threshold=0.5, readout="membrane"))
     x = _spikes((16, 10, 30))

@@ -17,7 +17,8 @@ _REQUIRED = ("name", "part", "family", *RESOURCES, "default_clock_mhz", "sources
 
 @dataclass(frozen=True)
 class Board:
-    """One board: its device's resource counts, its default PL clock and the usable fraction of each resource."""
+    """One board: its device's resource counts, its default PL clock and the usable fraction of each
+    resource."""
 
     key: str
     name: str

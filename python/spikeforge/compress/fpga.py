@@ -1,10 +1,12 @@
-"""R_r(s, b) for the RTL core: the resource and latency models (spikeforge.estimate) behind the compressor's ResourceModel.
+"""R_r(s, b) for the RTL core: the resource and latency models (spikeforge.estimate) behind the
+compressor's ResourceModel.
 
 Resources: ``lut``, ``ff``, ``bram18``, ``dsp`` (the analytical model of the core the generator builds)
 and ``latency_us`` (cycles per sample at the board clock, with per-layer input spike rates measured
 on the training data). ``estimate`` evaluates the expected-core model at integer nonzeros and bits;
-``torch_estimate`` is the straight-through torch version (spikeforge.estimate.differentiable) of the same numbers, except that the
-gradient of ``bram18`` is taken from the stored weight bits (nonzeros x (bits + address bits) / 18 Kbit):
+``torch_estimate`` is the straight-through torch version (spikeforge.estimate.differentiable) of the
+same numbers, except that the gradient of ``bram18`` is taken from the stored weight bits
+(nonzeros x (bits + address bits) / 18 Kbit):
 the +-5% density secant of a block-RAM count is zero on most of its steps, which left the
 minimax without a direction on the big layers and let it strip the small ones instead.
 """
@@ -27,7 +29,8 @@ BRAM18_BITS = 18432
 
 @dataclass
 class CoreResources:
-    """The ResourceModel of one network shape on one board (one lane per layer, as `generate rtl` defaults)."""
+    """The ResourceModel of one network shape on one board (one lane per layer, as `generate rtl`
+    defaults)."""
 
     shapes: list[LayerShape]
     sizes: list[int]

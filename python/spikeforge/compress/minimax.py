@@ -53,9 +53,9 @@ CLEARING_BISECTIONS = 40
 
 @dataclass
 class MinimaxConfig:
-    """Step sizes and initial duals: the paper's y_init=10, z_init=1; z_lr large as the paper's (1e10 there) so
-    that the price of an over-budget resource rises within a few minibatches, bounded by the clearing price
-    (see ``MinimaxCompressor.clearing_scale``); y_lr and s_lr set on digits.
+    """Step sizes and initial duals: the paper's y_init=10, z_init=1; z_lr large as the paper's (1e10
+    there) so that the price of an over-budget resource rises within a few minibatches, bounded by the
+    clearing price (see ``MinimaxCompressor.clearing_scale``); y_lr and s_lr set on digits.
 
     ``y_init`` (``--y-init``) mainly sets the strength of the proximal shrink (the s_l smallest weights are
     divided by 1 + 2 lr y_l per minibatch). It no longer decides the per-layer split: z is bounded by the
@@ -217,7 +217,8 @@ class MinimaxCompressor:
 
     @torch.no_grad()
     def sorted_squares(self) -> list[torch.Tensor]:
-        """Per layer, the squared weights in ascending order; weights that quantize to zero count as 0 (free)."""
+        """Per layer, the squared weights in ascending order; weights that quantize to zero count as 0
+        (free)."""
         out = []
         for i, layer in enumerate(self.net.layers):
             weight = layer.weight.detach()
@@ -243,13 +244,14 @@ class MinimaxCompressor:
         """The largest useful price: the smallest alpha in [0, 1] whose best response at prices alpha z meets
         the budget (1 when even z does not).
 
-        Why: s moves at most s_lr of each layer per minibatch, so the violation lasts many minibatches whatever
-        the price, and plain dual ascent winds z up far past the price that meets the budget (digits, 10%
-        connectivity: 8e4, where 500 clears). At such a price the resource term swamps y_l w^2 in every layer,
-        all layers are pruned at the same speed and a small layer is stripped (output layer at 3% density,
-        42.90% test accuracy). Projecting z onto [0, clearing price] keeps the s-gradient pointing at the
-        cost-weighted magnitude threshold that just meets the budget (same run: output / hidden density
-        13% / 7%, 89.14%); a bounded dual domain is the usual device of projected primal-dual methods."""
+        Why: s moves at most s_lr of each layer per minibatch, so the violation lasts many minibatches
+        whatever the price, and plain dual ascent winds z up far past the price that meets the budget
+        (digits, 10% connectivity: 8e4, where 500 clears). At such a price the resource term swamps y_l w^2
+        in every layer, all layers are pruned at the same speed and a small layer is stripped (output layer
+        at 3% density, 42.90% test accuracy). Projecting z onto [0, clearing price] keeps the s-gradient
+        pointing at the cost-weighted magnitude threshold that just meets the budget (same run: output /
+        hidden density 13% / 7%, 89.14%); a bounded dual domain is the usual device of projected
+        primal-dual methods."""
         squares = self.sorted_squares()
         _, layouts = self.net.footprint(
             self.masks.values

@@ -5,9 +5,9 @@ utils/prune_utils.py and utils/prune_optimizer.py): the straight-through ceil of
 function whose gradient in s is the (s+1)-th smallest squared weight, the proximal step that
 divides the s smallest weights by (1 + 2*lr*y), the mask of the s smallest weights, and the
 projected dual ascent. Differences from that code, on purpose: s and y are per layer (so each
-layer's sparsity follows its own price; the paper's code has one global s), and ties are broken by index so that exactly s
-weights are pruned (the paper's ``score < kthvalue`` prunes fewer when squared weights tie, which
-happens after quantization).
+layer's sparsity follows its own price; the paper's code has one global s), and ties are broken by
+index so that exactly s weights are pruned (the paper's ``score < kthvalue`` prunes fewer when
+squared weights tie, which happens after quantization).
 """
 
 from __future__ import annotations

@@ -72,7 +72,8 @@ class Compressible:
 
 @dataclass(frozen=True)
 class Bounds:
-    """The box of the primal variables: at least ``min_keep`` weights per layer, bits in [bits_min, bits_max]."""
+    """The box of the primal variables: at least ``min_keep`` weights per layer, bits in
+    [bits_min, bits_max]."""
 
     min_keep: int = 1
     bits_min: int = 2
@@ -82,7 +83,8 @@ class Bounds:
 def estimate_masks(
     resources: ResourceModel, net: Compressible, masks: Sequence[torch.Tensor], bits: Sequence[int]
 ) -> dict[str, float]:
-    """The resource estimate of ``net`` pruned by ``masks`` at ``bits``: its stored weights and their layout."""
+    """The resource estimate of ``net`` pruned by ``masks`` at ``bits``: its stored weights and their
+    layout."""
     stored, layouts = net.footprint(masks)
     return resources.estimate(stored, bits, layouts)
 

@@ -106,7 +106,8 @@ def node_budgets(
 
 @dataclass(frozen=True, order=True)
 class _Move:
-    """One greedy move of ``force_budget``: prune layer ``layer`` to ``pruned`` weights, or (None) drop a bit."""
+    """One greedy move of ``force_budget``: prune layer ``layer`` to ``pruned`` weights, or (None) drop
+    a bit."""
 
     layer: int
     pruned: int | None = None
@@ -162,7 +163,8 @@ def run_schedule(
     cfg: ScheduleConfig,
     quiet: bool = False,
 ) -> CompressResult:
-    """Run the node schedule; ``train_batches()`` yields one epoch of batches, ``evaluate`` a validation accuracy."""
+    """Run the node schedule; ``train_batches()`` yields one epoch of batches, ``evaluate`` a validation
+    accuracy."""
     if cfg.variant not in VARIANTS:
         raise ValueError(f"unknown variant {cfg.variant!r}; known: {', '.join(VARIANTS)}")
     check_budget(resources, net.sizes, budget, cfg.bounds)

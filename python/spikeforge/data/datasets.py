@@ -162,7 +162,8 @@ def mnist5k() -> StaticDataset:
 
 @register("mnist1d")
 def mnist1d() -> StaticDataset:
-    """MNIST-1D generated locally with its default arguments (40 inputs); min-max scaled on the train split."""
+    """MNIST-1D generated locally with its default arguments (40 inputs); min-max scaled on the train
+    split."""
     from mnist1d.data import get_dataset_args, make_dataset
 
     data = make_dataset(get_dataset_args())

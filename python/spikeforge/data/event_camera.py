@@ -97,7 +97,8 @@ def nmnist_files(root: str | Path, split: str) -> list[tuple[Path, int]]:
     folder = Path(root) / NMNIST_SPLITS[split]
     if not folder.is_dir():
         raise SpikeforgeError(
-            f"{folder}: no such N-MNIST folder (expected {root}/Train and {root}/Test holding 0/ .. 9/ of .bin files)"
+            f"{folder}: no such N-MNIST folder "
+            f"(expected {root}/Train and {root}/Test holding 0/ .. 9/ of .bin files)"
         )
     files = [
         (f, int(d.name))
@@ -117,7 +118,8 @@ def bin_nmnist_files(
     quiet: bool | None = False,
     what: str = "N-MNIST",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Read and bin N-MNIST files -> spikes [N, T, 2312], labels [N]; ``quiet=None``: a bar only on a terminal."""
+    """Read and bin N-MNIST files -> spikes [N, T, 2312], labels [N]; ``quiet=None``: a bar only on a
+    terminal."""
     samples = ((read_nmnist_bin(f), label, str(f)) for f, label in files)
     return _stack(samples, len(files), NMNIST_SENSOR, timesteps, window_us, quiet, what)
 
@@ -140,7 +142,8 @@ def load_nmnist(
 def frames_from_tonic(
     dataset: Any, timesteps: int, window_us: int | None = None, quiet: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Bin every (events, target) sample of a tonic dataset (it has ``sensor_size``) -> spikes [N, T, n], labels [N]."""
+    """Bin every (events, target) sample of a tonic dataset (it has ``sensor_size``) -> spikes [N, T, n],
+    labels [N]."""
     sensor_size = getattr(dataset, "sensor_size", None)
     if sensor_size is None or len(sensor_size) != 3:
         raise SpikeforgeError(

@@ -23,7 +23,8 @@ DEFAULT_TIMESTEPS = 16
 
 @dataclass(frozen=True)
 class Activity:
-    """Per-layer input spikes: ``layers[l]`` is [B, T, n_in] of expected spikes (0/1 when measured, rates otherwise)."""
+    """Per-layer input spikes: ``layers[l]`` is [B, T, n_in] of expected spikes (0/1 when measured,
+    rates otherwise)."""
 
     layers: tuple[np.ndarray, ...]
     source: str
@@ -42,7 +43,8 @@ class Activity:
 
 
 def measured(model: HardwareModel, spikes: np.ndarray, source: str = "spike trains") -> Activity:
-    """Activity of ``model`` on input spike trains [B, T, n_inputs], from the golden simulator's recorded spikes."""
+    """Activity of ``model`` on input spike trains [B, T, n_inputs], from the golden simulator's recorded
+    spikes."""
     from spikeforge.hw.golden import check_spike_trains, run
 
     x = check_spike_trains(spikes, model.n_inputs)
@@ -52,7 +54,8 @@ def measured(model: HardwareModel, spikes: np.ndarray, source: str = "spike trai
 
 
 def uniform(model: HardwareModel, rate: float = DEFAULT_RATE, timesteps: int = DEFAULT_TIMESTEPS) -> Activity:
-    """Every input line of every layer spikes with probability ``rate`` at each timestep (a stated assumption)."""
+    """Every input line of every layer spikes with probability ``rate`` at each timestep (a stated
+    assumption)."""
     layers = tuple(np.full((1, timesteps, layer.n_in), rate, dtype=np.float32) for layer in model.layers)
     return Activity(
         layers=layers, source=f"assumed: every layer input spikes at rate {rate} per timestep, T={timesteps}"
@@ -84,7 +87,8 @@ def from_json(model: HardwareModel, path: str | Path) -> Activity:
             arr = np.broadcast_to(np.asarray(rate, dtype=np.float32), (steps, layer.n_in))
         except (TypeError, ValueError):
             raise SpikeforgeError(
-                f"{path}: layers[{i}].input_rate must be a number, {layer.n_in} numbers or [{steps}][{layer.n_in}] numbers"
+                f"{path}: layers[{i}].input_rate must be a number, {layer.n_in} numbers "
+                f"or [{steps}][{layer.n_in}] numbers"
             ) from None
         if not np.all((arr >= 0) & (arr <= 1)):
             raise SpikeforgeError(f"{path}: layers[{i}].input_rate must lie in [0, 1]")

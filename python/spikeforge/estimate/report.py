@@ -25,8 +25,8 @@ def build_report(
     synth: SynthResult | None = None,
     constants: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """{"total": {lut, ff, bram18, dsp, cycles, latency_us, fps, percent, fits}, "layers": [...], "board": {...},
-    "activity": {...}} plus "synth" (Yosys' counts) when given."""
+    """{"total": {lut, ff, bram18, dsp, cycles, latency_us, fps, percent, fits}, "layers": [...],
+    "board": {...}, "activity": {...}} plus "synth" (Yosys' counts) when given."""
     clock = clock_mhz or board.default_clock_mhz
     res = estimate(model, lanes, constants)
     lat = cycles_per_sample(model, activity, lanes, clock, constants)

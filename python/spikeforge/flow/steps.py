@@ -68,7 +68,8 @@ def step_model(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
         "hardware_accuracy_test": report.hardware_accuracy["test"],
         "membrane_bits": report.membrane_bits,
         **report.model,
-        "summary": f"{cfg.train.dataset} {_sizes(model)} trained: float {100 * report.float_accuracy['test']:.1f}%, "
+        "summary": f"{cfg.train.dataset} {_sizes(model)} trained: "
+        f"float {100 * report.float_accuracy['test']:.1f}%, "
         f"hardware {100 * report.hardware_accuracy['test']:.1f}% (test)",
     }
 
@@ -106,7 +107,8 @@ def step_compress(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
         "resources": resources,
         "hardware_accuracy_test": accuracy,
         "report": str(out / "report.md"),
-        "summary": f"{cfg.board}, budget {limits}: {moved}, hardware accuracy {100 * accuracy['dense']:.1f}% -> "
+        "summary": f"{cfg.board}, budget {limits}: {moved}, "
+        f"hardware accuracy {100 * accuracy['dense']:.1f}% -> "
         f"{100 * accuracy['compressed']:.1f}% (test)",
     }
 
@@ -162,14 +164,15 @@ def step_rtl(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
         "samples": int(inputs.shape[0]),
         "mismatching_samples_vs_golden": mismatching,
         "cycles_per_sample_mean": result.stats["cycles_per_sample_mean"],
-        "summary": f"{design}: {inputs.shape[0]} samples through Verilator, {mismatching} mismatches vs golden, "
+        "summary": f"{design}: {inputs.shape[0]} samples through Verilator, "
+        f"{mismatching} mismatches vs golden, "
         f"{result.stats['cycles_per_sample_mean']:.0f} cycles/sample (P={p})",
     }
 
 
 @step("estimate", needs=("model", "inputs", "design"))
 def step_estimate(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
-    """Estimate LUT, FF, BRAM18, DSP and latency on the board, beside Yosys synthesis of the generated core."""
+    """Estimate LUT, FF, BRAM18, DSP and latency on the board beside Yosys synthesis of the generated core."""
     from spikeforge.boards import get_board
     from spikeforge.estimate.activity import measured
     from spikeforge.estimate.report import build_report, format_report

@@ -46,7 +46,8 @@ class HardwareModel:
         for prev, (i, layer) in zip(self.layers, enumerate(self.layers[1:], start=1), strict=False):
             if layer.n_in != prev.n_out:
                 raise ModelFormatError(
-                    f"layer{i}.n_in is {layer.n_in} but layer{i - 1}.n_out is {prev.n_out}; consecutive layers must agree"
+                    f"layer{i}.n_in is {layer.n_in} but layer{i - 1}.n_out is {prev.n_out}; "
+                    "consecutive layers must agree"
                 )
         clash = set(self.extra) & set(_STRUCTURAL_KEYS)
         if clash:
@@ -173,7 +174,8 @@ class HardwareModel:
                 own[suffix] = arrays[f"{p}.{suffix}"]
                 if own[suffix].shape != shapes[suffix]:
                     raise ModelFormatError(
-                        f"{p}.{suffix} has shape {list(own[suffix].shape)} but meta says {list(shapes[suffix])}"
+                        f"{p}.{suffix} has shape {list(own[suffix].shape)} "
+                        f"but meta says {list(shapes[suffix])}"
                     )
             layers.append(layer_type.from_file(head, own, p))
         return cls._assemble(meta, layers)

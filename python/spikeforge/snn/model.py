@@ -1,4 +1,5 @@
-"""Multi-layer spiking MLPs built from a small JSON-able config; their integers are exported to the golden model.
+"""Multi-layer spiking MLPs built from a small JSON-able config; their integers are exported to the
+golden model.
 
 ``SNNConfig`` (sizes, bits, leak, reset, readout, surrogate...) -> ``SpikingMLP``. The last layer
 is read out by spike count or, for ``readout="membrane"``, by its final membrane (it never fires),
@@ -84,7 +85,8 @@ class SNNConfig(SNNOptions):
 
 @dataclass
 class FloatLayer:
-    """Float parameters of one dense layer (what NIR carries): weight [n_out, n_in], bias/threshold [n_out]."""
+    """Float parameters of one dense layer (what NIR carries): weight [n_out, n_in],
+    bias/threshold [n_out]."""
 
     weight: np.ndarray
     bias: np.ndarray | None = None
@@ -94,7 +96,8 @@ class FloatLayer:
 
 
 class SpikingMLP(nn.Module):
-    """A chain of LIFLayers; ``forward`` gives float readouts (logits), ``integer_layers`` the exported integers."""
+    """A chain of LIFLayers; ``forward`` gives float readouts (logits), ``integer_layers`` the exported
+    integers."""
 
     def __init__(self, config: SNNConfig) -> None:
         super().__init__()

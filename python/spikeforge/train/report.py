@@ -31,14 +31,16 @@ def markdown(report: dict[str, Any]) -> str:
         f"# Training report: {ds['name']}",
         "",
         f"Network {sizes}, {snn['weight_bits']}-bit weights, T={cfg['timesteps']} ({cfg['encoder']} code), "
-        f"leak shift {snn['leak_shift']}, reset {snn['reset']}, readout {snn['readout']}, seed {cfg['seed']}.",
+        f"leak shift {snn['leak_shift']}, reset {snn['reset']}, readout {snn['readout']}, "
+        f"seed {cfg['seed']}.",
         f"Splits (seed {ds['split_seed']}): " + ", ".join(f"{k} {v}" for k, v in ds["sizes"].items()) + ".",
         "",
         "| split | float accuracy | hardware accuracy (golden simulator) |",
         "|---|---|---|",
         *(f"| {s} | {100 * fa[s]:.2f}% | {100 * ha[s]:.2f}% |" for s in fa),
         "",
-        f"Training: {tr['epochs_run']} epochs ({'stopped early' if tr['stopped_early'] else 'all'}), best epoch "
+        f"Training: {tr['epochs_run']} epochs ({'stopped early' if tr['stopped_early'] else 'all'}), "
+        "best epoch "
         f"{tr['best_epoch']}, {tr['train_seconds']:.1f} s.",
         f"Membrane bits per layer: {report['membrane_bits']}.",
         "",
