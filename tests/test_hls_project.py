@@ -50,7 +50,8 @@ def test_sources_are_cpp11(project) -> None:
 def test_project_test_bench_checks_golden_readouts(project) -> None:
     """The project's csim test bench (what Vitis HLS csim runs) passes, and fails on a wrong expectation."""
     _, out = project
-    build = _gxx(out, "-O1", f"firmware/{PROJECT}.cpp", f"{PROJECT}_test.cpp", "-o", "csim_tb")
+    build = _gxx(out, "-O1", '-DWEIGHTS_DIR="firmware/weights"', f"firmware/{PROJECT}.cpp", f"{PROJECT}_test.cpp",
+                 "-o", "csim_tb")
     assert build.returncode == 0, build.stderr[-3000:]
     run = subprocess.run(["./csim_tb"], cwd=out, capture_output=True, text=True)
     assert run.returncode == 0 and "24 output words checked, 0 mismatches" in run.stdout, run.stdout

@@ -19,7 +19,14 @@ vitis-run --mode hls --tcl build_prj.tcl      # C simulation, C synthesis (see b
 `build_opt.tcl` selects the steps (csim, synth, cosim, export). The C simulation test bench
 (`@PROJECT@_test.cpp`) streams `tb_data/sf_input.txt` through the top and compares every output
 beat with `tb_data/sf_expected.txt` (golden simulator readouts) when those files are present.
-`firmware/weights/` holds the fan-out lists and neuron constants as initialized arrays.
+`firmware/weights/` holds the fan-out lists and neuron constants: initialized arrays in the `.h`
+files for synthesis, `.txt` files that the C simulation reads at its first call (hls4ml's
+`WEIGHTS_DIR`, `weights` by default). Outside Vitis, the test bench builds with g++:
+
+```
+g++ -std=c++11 -O1 -Ifirmware/ap_types -Ifirmware -DWEIGHTS_DIR='"firmware/weights"' \
+    firmware/@PROJECT@.cpp @PROJECT@_test.cpp -o csim_tb && ./csim_tb
+```
 
 ## What was verified where this project was generated, and what was not
 

@@ -5,10 +5,34 @@
 
 @EXTERNS@
 
+// hls4ml's top reads the weights from firmware/weights/*.txt at its first call (C simulation
+// only): run one empty sample through the IP once, so that a replaced array is not read over.
+static bool sf_weights_loaded = false;
+
+static void sf_load_initial_weights() {
+    if (sf_weights_loaded) {
+        return;
+    }
+    sf_weights_loaded = true;
+    hls::stream<sf_axis_t> s_axis("s_axis");
+    hls::stream<sf_axis_t> m_axis("m_axis");
+    sf_axis_t beat;
+    beat.data = 0x80000000u;
+    beat.keep = -1;
+    beat.strb = -1;
+    beat.last = 1;
+    s_axis.write(beat);
+    @TOP@(s_axis, m_axis);
+    while (!m_axis.empty()) {
+        m_axis.read();
+    }
+}
+
 extern "C" {
 
 // Replace one weight array of the compiled model (same shape): 0 on success.
 int sf_set_weight(const char *name, const long long *values, long n) {
+    sf_load_initial_weights();
 @CASES@
     return -2;
 }

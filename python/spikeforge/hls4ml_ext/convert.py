@@ -162,7 +162,6 @@ def to_graph(
         io_type="io_stream",
         part=part,
         clock_period=clock_period,
-        write_weights_txt=False,
     )
     config["HLSConfig"] = {"Model": {"Precision": "ap_int<32>", "ReuseFactor": 1, "Strategy": "Latency"}}
     config["SpikeforgeModel"] = {

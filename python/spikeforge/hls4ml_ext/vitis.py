@@ -170,12 +170,14 @@ class SFVitisBackend(VitisBackend):
         self._default_flow = register_flow("ip", None, requires=requires, backend=self.name)
 
     def create_initial_config(self, part="xc7z020clg400-1", clock_period=10, clock_uncertainty="27%",
-                              io_type="io_stream", namespace=None, write_weights_txt=False, write_tar=False,
+                              io_type="io_stream", namespace=None, write_weights_txt=True, write_tar=False,
                               **_):
-        """hls4ml's Vitis config, always io_stream with weights compiled in (the bridge can replace them)."""
+        """hls4ml's Vitis config, always io_stream. Weights are initialized arrays for synthesis and, in
+        the C simulation, read from firmware/weights/*.txt (g++ compiles large initialized arrays of
+        ap_int for minutes); the bridge can replace them at run time."""
         config = super().create_initial_config(
             part=part, clock_period=clock_period, clock_uncertainty=clock_uncertainty, io_type="io_stream",
-            namespace=None, write_weights_txt=False, write_tar=write_tar,
+            namespace=None, write_weights_txt=True, write_tar=write_tar,
         )
         return config
 
