@@ -312,3 +312,17 @@ def test_check_package_counts_mismatches(packaged, monkeypatch):
         simulate, "simulated_board", lambda *a, **k: SimulatedBoard(GoldenCore(other), arch="armv7l")
     )
     assert check_package(package, spikes)["mismatches"] == differ
+
+
+def test_batch_beyond_one_transfer_goes_as_several_packets(packaged, tmp_path):
+    package, model = packaged[("kv260", "count")]
+    overlay, sim = _overlay(package, tmp_path)
+    spikes = _spikes(np.random.default_rng(8), 30, 3, model.n_inputs)
+    per_sample = 4 * (spikes.reshape(30, -1).sum(axis=1) + 3)
+    overlay._max_bytes = int(per_sample.max()) * 3  # as if the DMA's length register were tiny
+    np.testing.assert_array_equal(overlay.execute(spikes), golden.run(model, spikes).readout)
+    packets = sum(d.packets_in for d in sim.dmas.values())
+    assert packets >= -(-int(per_sample.sum()) // overlay._max_bytes) and packets > 1
+    overlay._max_bytes = int(per_sample.max()) - 4
+    with pytest.raises(ValueError, match="alone exceeds the DMA"):
+        overlay.execute(spikes)
