@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from spikeforge.boards import DEFAULT_BOARD
-from spikeforge.errors import SpikeforgeError
+from spikeforge.errors import SpikeforgeError, checked_fields
 from spikeforge.snn import SNNOptions
 from spikeforge.train.config import TrainConfig
 
@@ -64,12 +64,7 @@ class FlowConfig:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FlowConfig:
         """The config of a JSON object (as ``to_json`` writes it); unknown keys are refused."""
-        if not isinstance(data, dict):
-            raise SpikeforgeError("a flow config must be a JSON object")
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise SpikeforgeError(f"unknown flow config key {sorted(unknown)[0]!r}")
-        return cls(**data)
+        return cls(**checked_fields(data, cls, "flow config"))
 
     @classmethod
     def load(cls, path: Path) -> FlowConfig:

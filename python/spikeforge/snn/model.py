@@ -9,14 +9,14 @@ per-layer float parameters and read them back (the seam NIR import/export uses).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from spikeforge.errors import SpikeforgeError
+from spikeforge.errors import SpikeforgeError, checked_fields
 from spikeforge.hw.model import READOUTS
 from spikeforge.snn.lif import IntegerLayer, LIFLayer
 
@@ -47,10 +47,7 @@ class SNNOptions:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SNNOptions:
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise SpikeforgeError(f"unknown {cls.__name__} keys: {', '.join(sorted(unknown))}")
-        return cls(**data)
+        return cls(**checked_fields(data, cls, cls.__name__))
 
 
 @dataclass(kw_only=True)

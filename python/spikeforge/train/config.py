@@ -3,10 +3,10 @@ nests the network's options (spikeforge.snn.SNNOptions) beside the data and opti
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from spikeforge.errors import SpikeforgeError
+from spikeforge.errors import SpikeforgeError, checked_fields
 from spikeforge.snn import SNNConfig, SNNOptions
 
 
@@ -45,7 +45,4 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TrainConfig:
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise SpikeforgeError(f"unknown training config keys: {', '.join(sorted(unknown))}")
-        return cls(**data)
+        return cls(**checked_fields(data, cls, "training config"))
