@@ -9,9 +9,9 @@
 // a timestep costs about max over banks of that bank's share of the synapses, since the queues
 // absorb the per-event imbalance between banks.
 // Neuron phase (end-of-timestep marker, once every bank has drained): one row of P neurons per
-// cycle through a 5-stage pipeline (read; leak and acc + bias; sum; clamp; threshold and reset);
-// spikes leave as {row, P-bit mask} entries in the output FIFO (hidden layer), or readout words
-// on the sample's last timestep (last layer).
+// cycle through a 6-stage pipeline (read; register; leak and acc + bias; sum; clamp; threshold
+// and reset); spikes leave as {row, P-bit mask} entries in the output FIFO (hidden layer), or
+// readout words on the sample's last timestep (last layer).
 module sf_layer #(
     parameter integer P = 1,            // lanes = banks: synapses per cycle, neurons per cycle (power of 2)
     /* verilator lint_off UNUSEDPARAM */
@@ -83,35 +83,52 @@ module sf_layer #(
     reg [RB:0] row_i;          // CLR: row being cleared; UPD: next row to issue (ROWS = marker item)
     reg        upd_last;       // the timestep being updated is the sample's last
 
-    // neuron pipeline valid bits (stage 2 .. 5)
-    reg u2_valid, u3_valid, u4_valid, u5_valid;
-    reg u2_marker, u3_marker, u4_marker, u5_marker;
-    reg [RB-1:0] u2_row, u3_row, u4_row, u5_row;
-    wire nrn_idle = !u2_valid && !u3_valid && !u4_valid && !u5_valid;
+    // neuron pipeline valid bits (stage 2 .. 6)
+    reg u2_valid, u3_valid, u4_valid, u5_valid, u6_valid;
+    reg u2_marker, u3_marker, u4_marker, u5_marker, u6_marker;
+    reg [RB-1:0] u2_row, u3_row, u4_row, u5_row, u6_row;
+    wire nrn_idle = !u2_valid && !u3_valid && !u4_valid && !u5_valid && !u6_valid;
 
-    // ---------------- event fetch: pointer read, then one push per bank with synapses -------
+    // ---------------- event fetch: pointer read (p1), pointer register (p2), push per bank ----
     reg            p1_valid, p1_marker, p1_last;
-    reg [P*PW-1:0] ptr_q;
+    reg            p2_valid, p2_marker, p2_last;
+    reg [P*PW-1:0] ptr_q;      // pointer memory read register (stage p1)
+    reg [P*PW-1:0] ptr_r;      // stage p2: the pointers being pushed
+    reg [P-1:0]    ptr_nz;     // stage p2: bank b has synapses of this input
     reg            room;       // every bank queue can take one more pointer
     reg            drained_r;  // every bank was idle last cycle and nothing was pushed
     wire [P-1:0]   bank_room, bank_idle;
-    wire take_event = p1_valid && !p1_marker && room && (mode == SYN);
-    wire start_upd  = p1_valid && p1_marker && drained_r && nrn_idle && (mode == SYN);
-    assign in_ready = !p1_valid || take_event || start_upd;
+    wire take_event = p2_valid && !p2_marker && room && (mode == SYN);
+    wire start_upd  = p2_valid && p2_marker && drained_r && nrn_idle && (mode == SYN);
+    wire p1_move    = p1_valid && (!p2_valid || take_event || start_upd);
+    assign in_ready = !p1_valid || p1_move;
     wire accept = in_valid && in_ready;
 
     always @(posedge clk) begin
         if (accept) ptr_q <= ptr_mem[in_addr];
     end
+    integer z;
+    always @(posedge clk) begin
+        if (p1_move) begin
+            ptr_r <= ptr_q;
+            for (z = 0; z < P; z = z + 1) ptr_nz[z] <= ptr_q[z*PW +: CB] != {CB{1'b0}};
+        end
+    end
     always @(posedge clk) begin
         if (rst) begin
             p1_valid <= 1'b0; p1_marker <= 1'b0; p1_last <= 1'b0;
+            p2_valid <= 1'b0; p2_marker <= 1'b0; p2_last <= 1'b0;
             room <= 1'b0; drained_r <= 1'b0;
         end else begin
             if (accept) begin
                 p1_valid <= 1'b1; p1_marker <= in_marker; p1_last <= in_last;
-            end else if (take_event || start_upd) begin
+            end else if (p1_move) begin
                 p1_valid <= 1'b0;
+            end
+            if (p1_move) begin
+                p2_valid <= 1'b1; p2_marker <= p1_marker; p2_last <= p1_last;
+            end else if (take_event || start_upd) begin
+                p2_valid <= 1'b0;
             end
             room <= &bank_room;
             drained_r <= (&bank_idle) && !take_event;
@@ -122,7 +139,8 @@ module sf_layer #(
     wire [FIFO_LOG:0] fifo_count;
     localparam [FIFO_LOG+2:0] FIFO_DEPTH = 1 << FIFO_LOG;
     wire [FIFO_LOG+2:0] inflight = {{(FIFO_LOG+2){1'b0}}, u2_valid} + {{(FIFO_LOG+2){1'b0}}, u3_valid}
-                                 + {{(FIFO_LOG+2){1'b0}}, u4_valid} + {{(FIFO_LOG+2){1'b0}}, u5_valid};
+                                 + {{(FIFO_LOG+2){1'b0}}, u4_valid} + {{(FIFO_LOG+2){1'b0}}, u5_valid}
+                                 + {{(FIFO_LOG+2){1'b0}}, u6_valid};
     // the last layer pushes only on the sample's last timestep
     wire credit   = ((LAST != 0) && !upd_last) || (({2'b0, fifo_count} + inflight) < FIFO_DEPTH);
     wire upd_row  = (mode == UPD) && credit && (row_i < ROWS_N);
@@ -134,16 +152,16 @@ module sf_layer #(
     always @(posedge clk) begin
         if (rst) begin
             mode <= CLR; row_i <= 0; upd_last <= 1'b0;
-            u2_valid <= 1'b0; u3_valid <= 1'b0; u4_valid <= 1'b0; u5_valid <= 1'b0;
+            u2_valid <= 1'b0; u3_valid <= 1'b0; u4_valid <= 1'b0; u5_valid <= 1'b0; u6_valid <= 1'b0;
         end else begin
             u2_valid <= upd_row || upd_mark;
-            u3_valid <= u2_valid; u4_valid <= u3_valid; u5_valid <= u4_valid;
+            u3_valid <= u2_valid; u4_valid <= u3_valid; u5_valid <= u4_valid; u6_valid <= u5_valid;
             case (mode)
                 CLR: begin
                     row_i <= row_i + 1'b1;
                     if (row_i == ROWS_LAST) begin mode <= SYN; row_i <= 0; end
                 end
-                SYN: if (start_upd) begin mode <= UPD; row_i <= 0; upd_last <= p1_last; end
+                SYN: if (start_upd) begin mode <= UPD; row_i <= 0; upd_last <= p2_last; end
                 default: if (upd_row) row_i <= row_i + 1'b1;
                          else if (upd_mark) begin mode <= SYN; row_i <= 0; end
             endcase
@@ -154,6 +172,7 @@ module sf_layer #(
         u3_marker <= u2_marker; u3_row <= u2_row;
         u4_marker <= u3_marker; u4_row <= u3_row;
         u5_marker <= u4_marker; u5_row <= u4_row;
+        u6_marker <= u5_marker; u6_row <= u5_row;
     end
 
     // ---------------- banks: event queue, synapse list, accumulators of neurons row*P + b ----
@@ -169,8 +188,8 @@ module sf_layer #(
         always @(posedge rst) $readmemh({W_FILE, HEX, ".mem"}, wmem);
 `endif
         // event queue: pointers of this bank's synapses for the events taken so far
-        wire [PW-1:0]   e_in = ptr_q[b*PW +: PW];
-        wire            push = take_event && (e_in[CB-1:0] != {CB{1'b0}});
+        wire [PW-1:0]   e_in = ptr_r[b*PW +: PW];
+        wire            push = take_event && ptr_nz[b];
         wire [PW-1:0]   e_out;
         wire            e_empty;
         wire [EQ_LOG:0] e_count;
@@ -195,23 +214,28 @@ module sf_layer #(
             end
         end
         reg [LW-1:0] wq;
-        reg          c_valid, d_valid;
+        reg          b_valid, c_valid, d_valid;
         always @(posedge clk) begin
             if (it_active) wq <= wmem[it_slot];
         end
+        // stage C: the entry in flip-flops (a block RAM's clock-to-out is slow), then read the
+        // accumulator of its row (or of the neuron phase's row)
+        reg  [RB-1:0]   c_row;
+        reg  [WB-1:0]   c_w;
+        always @(posedge clk) begin
+            if (b_valid) begin c_row <= wq[LW-1:WB]; c_w <= wq[WB-1:0]; end
+        end
         always @(posedge clk) begin
             if (rst) begin
-                c_valid <= 1'b0; d_valid <= 1'b0;
+                b_valid <= 1'b0; c_valid <= 1'b0; d_valid <= 1'b0;
             end else begin
-                c_valid <= it_active;
+                b_valid <= it_active;
+                c_valid <= b_valid;
                 d_valid <= c_valid;
             end
         end
-        assign bank_idle[b] = e_empty && !it_active && !c_valid && !d_valid;
-        // stage C: read the accumulator of the synapse's row (or the neuron phase's row)
+        assign bank_idle[b] = e_empty && !it_active && !b_valid && !c_valid && !d_valid;
         reg  [AW-1:0]   amem [0:ROWS-1];
-        wire [RB-1:0]   c_row = wq[LW-1:WB];
-        wire [WB-1:0]   c_w = wq[WB-1:0];
         wire [RB-1:0]   rd_row = (mode == UPD) ? row_i[RB-1:0] : c_row;
         wire            rd_en  = (mode == UPD) ? upd_row : c_valid;
         reg  [AW-1:0]   aq;
@@ -249,16 +273,16 @@ module sf_layer #(
     reg  [P*VW-1:0] vmem [0:ROWS-1];
     reg  [P*VW-1:0] vq;
     wire [P*VW-1:0] vword;
-    wire            u5_wr = u5_valid && !u5_marker;
+    wire            u6_wr = u6_valid && !u6_marker;
     always @(posedge clk) begin
         if (upd_row) vq <= vmem[row_i[RB-1:0]];
     end
     always @(posedge clk) begin
         if (mode == CLR) vmem[row_i[RB-1:0]] <= {(P*VW){1'b0}};
-        else if (u5_wr)  vmem[u5_row] <= upd_last ? {(P*VW){1'b0}} : vword;
+        else if (u6_wr)  vmem[u6_row] <= upd_last ? {(P*VW){1'b0}} : vword;
     end
 
-    // ---------------- stages 2..5: neuron update of one row, one lane per neuron -----------
+    // ---------------- stages 2..6: neuron update of one row, one lane per neuron -----------
     // A hidden layer uses only the spike bits, the last layer only the readout words.
     /* verilator lint_off UNUSEDSIGNAL */
     wire [P-1:0]    spike;
@@ -266,38 +290,51 @@ module sf_layer #(
     /* verilator lint_on UNUSEDSIGNAL */
     genvar n;
     generate for (n = 0; n < P; n = n + 1) begin : nrn
-        // stage 2: leak, accumulator + bias
-        wire        [AW-1:0] acc   = acc_row[n*AW +: AW];
-        wire signed [M-1:0]  v     = vq[n*VW +: M];
-        wire signed [M-1:0]  vl    = (LEAK != 0) ? v - (v >>> K) : v;
-        wire        [BW-1:0] bias  = nrn_q[n*NW +: BW];
-        reg         [M-1:0]  s3_vl, s3_theta, s4_theta, s5_theta, s5_u;
-        reg         [CW-1:0] s3_cnt, s4_cnt, s5_cnt;
-        reg         [UW-1:0] s3_ab, s4_s;
+        reg         [AW-1:0] s3_acc;
+        reg         [BW-1:0] s3_bias;
+        reg         [M-1:0]  s3_v, s4_vl, s3_theta, s4_theta, s5_theta, s6_theta, s6_u;
+        reg         [CW-1:0] s3_cnt, s4_cnt, s5_cnt, s6_cnt, s5_cinc, s6_cinc;
+        reg         [UW-1:0] s4_ab, s5_s;
+        // stage 2: the memory outputs into flip-flops (block RAM clock-to-out is slow)
         always @(posedge clk) begin
-            s3_vl    <= vl;
-            s3_ab    <= {{(UW-AW){acc[AW-1]}}, acc} + {{(UW-BW){bias[BW-1]}}, bias};
-            s3_theta <= nrn_q[n*NW+BW +: M];
-            s3_cnt   <= vq[n*VW+M +: CW];
+            s3_acc  <= acc_row[n*AW +: AW];
+            s3_bias <= nrn_q[n*NW +: BW];
+            s3_v    <= vq[n*VW +: M];
         end
-        // stage 3: the exact sum
+        // threshold and count ride along; the reset keeps them in flip-flops (a shift-register LUT
+        // has a slow clock-to-out)
         always @(posedge clk) begin
-            s4_s     <= {{(UW-M){s3_vl[M-1]}}, s3_vl} + s3_ab;
-            s4_theta <= s3_theta;
-            s4_cnt   <= s3_cnt;
+            if (rst) begin
+                s3_theta <= 0; s4_theta <= 0; s5_theta <= 0; s6_theta <= 0;
+                s3_cnt <= 0; s4_cnt <= 0; s5_cnt <= 0; s6_cnt <= 0; s5_cinc <= 0; s6_cinc <= 0;
+            end else begin
+                s3_theta <= nrn_q[n*NW+BW +: M];
+                s3_cnt   <= vq[n*VW+M +: CW];
+                s4_theta <= s3_theta; s4_cnt <= s3_cnt;
+                s5_theta <= s4_theta; s5_cnt <= s4_cnt; s5_cinc <= s4_cnt + 1'b1;
+                s6_theta <= s5_theta; s6_cnt <= s5_cnt; s6_cinc <= s5_cinc;
+            end
         end
-        // stage 4: clamp once to M bits
-        wire fits = (s4_s[UW-1:M-1] == {(UW-M+1){1'b0}}) || (s4_s[UW-1:M-1] == {(UW-M+1){1'b1}});
+        // stage 3: leak; accumulator + bias
+        wire signed [M-1:0] v3 = s3_v;
         always @(posedge clk) begin
-            s5_u     <= fits ? s4_s[M-1:0] : (s4_s[UW-1] ? {1'b1, {(M-1){1'b0}}} : {1'b0, {(M-1){1'b1}}});
-            s5_theta <= s4_theta;
-            s5_cnt   <= s4_cnt;
+            s4_vl <= (LEAK != 0) ? v3 - (v3 >>> K) : v3;
+            s4_ab <= {{(UW-AW){s3_acc[AW-1]}}, s3_acc} + {{(UW-BW){s3_bias[BW-1]}}, s3_bias};
         end
-        // stage 5: threshold (u >= theta  <=>  u - theta >= 0) and reset
-        wire [M:0]    diff  = {s5_u[M-1], s5_u} - {s5_theta[M-1], s5_theta};
+        // stage 4: the exact sum
+        always @(posedge clk) begin
+            s5_s <= {{(UW-M){s4_vl[M-1]}}, s4_vl} + s4_ab;
+        end
+        // stage 5: clamp once to M bits
+        wire fits = (s5_s[UW-1:M-1] == {(UW-M+1){1'b0}}) || (s5_s[UW-1:M-1] == {(UW-M+1){1'b1}});
+        always @(posedge clk) begin
+            s6_u <= fits ? s5_s[M-1:0] : (s5_s[UW-1] ? {1'b1, {(M-1){1'b0}}} : {1'b0, {(M-1){1'b1}}});
+        end
+        // stage 6: threshold (u >= theta  <=>  u - theta >= 0) and reset
+        wire [M:0]    diff  = {s6_u[M-1], s6_u} - {s6_theta[M-1], s6_theta};
         wire          fires = (FIRE != 0) && !diff[M];
-        wire [M-1:0]  vn    = !fires ? s5_u : ((RESET_ZERO != 0) ? {M{1'b0}} : diff[M-1:0]);
-        wire [CW-1:0] cnt_n = s5_cnt + {{(CW-1){1'b0}}, fires};  // CW >= 2 (generator)
+        wire [M-1:0]  vn    = !fires ? s6_u : ((RESET_ZERO != 0) ? {M{1'b0}} : diff[M-1:0]);
+        wire [CW-1:0] cnt_n = fires ? s6_cinc : s6_cnt;
         assign vword[n*VW +: VW] = {cnt_n, vn};
         assign spike[n] = fires;
         // readout word: spike count (zero-extended) or final membrane (sign-extended)
@@ -306,9 +343,9 @@ module sf_layer #(
         end else if (FIRE != 0) begin : wcount
             assign words[n*32 +: 32] = {{(32-CW){1'b0}}, cnt_n};
         end else if (M == 32) begin : wmembrane32
-            assign words[n*32 +: 32] = s5_u;
+            assign words[n*32 +: 32] = s6_u;
         end else begin : wmembrane
-            assign words[n*32 +: 32] = {{(32-M){s5_u[M-1]}}, s5_u};
+            assign words[n*32 +: 32] = {{(32-M){s6_u[M-1]}}, s6_u};
         end
     end endgenerate
 
@@ -317,11 +354,11 @@ module sf_layer #(
     wire [OUT_W-1:0] din;
     generate if (LAST != 0) begin : readout
         // readout words of the sample's last timestep, one FIFO entry per row
-        assign push = u5_valid && !u5_marker && upd_last;
-        assign din  = {u5_row, words};
+        assign push = u6_valid && !u6_marker && upd_last;
+        assign din  = {u6_row, words};
     end else begin : spikes
-        assign push = u5_valid && (u5_marker || (spike != 0));
-        assign din  = {u5_marker, u5_marker && upd_last, u5_row, u5_marker ? {P{1'b0}} : spike};
+        assign push = u6_valid && (u6_marker || (spike != 0));
+        assign din  = {u6_marker, u6_marker && upd_last, u6_row, u6_marker ? {P{1'b0}} : spike};
     end endgenerate
     wire empty;
     sf_fifo #(.W(OUT_W), .LOG(FIFO_LOG)) ofifo (

