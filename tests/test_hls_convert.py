@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from spikeforge.errors import SpikeforgeError
+from spikeforge.estimate.activity import uniform
 from spikeforge.hls4ml_ext import plugin
 from spikeforge.hls4ml_ext.convert import fanout_lists, full_capacity, graph_to_model, sf_layers, to_graph
-from spikeforge.hls4ml_ext.cycles import hls_cycles_per_sample, hls_layer_cycles
+from spikeforge.hls4ml_ext.cycles import hls_cycles_per_sample, hls_cycles_report, hls_layer_cycles
 from spikeforge.hls4ml_ext.layers import SFEventDense, SFEventInput, layer_widths
 from spikeforge.hw.random_model import random_model
 
@@ -193,3 +194,8 @@ def test_cycles_model_by_hand() -> None:
     expected1 = 4 + 3 * (1 + 4)  # no events
     assert hls_layer_cycles(model, spikes, 2).tolist() == [[expected0, expected1]]
     assert hls_cycles_per_sample(model, spikes, 2).tolist() == [expected0, expected1]
+    # the same counts from an assumed activity: rate r per input line and timestep
+    rates = hls_layer_cycles(model, uniform(model, rate=0.5, timesteps=3), 2)
+    assert rates.tolist() == [[4 + 0.5 * 3 * 3 + 0.5 * 3 * 3 + 3 * 5]]
+    report = hls_cycles_report(model, spikes, 2, clock_mhz=100.0)
+    assert report["verified"] is False and report["cycles_per_sample"] == (expected0 + expected1) / 2

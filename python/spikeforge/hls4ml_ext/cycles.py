@@ -4,39 +4,65 @@ Per layer and sample: every input word costs one cycle to read, plus one cycle p
 walks (PIPELINE II=1, ``ceil(fan-out / P)`` slots); every end-of-timestep marker costs one cycle
 plus one per neuron update (II=1, one neuron per cycle); each packet starts with a one-per-neuron
 clearing loop. Layers run concurrently under DATAFLOW, so a sample's interval is the busiest
-layer's count. Pipeline fill and FIFO latency are not counted.
+layer's count. Pipeline fill and FIFO latency are not counted; samples go one per packet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from spikeforge.estimate.activity import Activity, measured
 from spikeforge.hls4ml_ext.convert import dense_view, lanes_per_layer
-from spikeforge.hw import golden
 from spikeforge.hw.model import HardwareModel
 
+VERIFIED = False  # no Vitis HLS report has confirmed these counts
 
-def hls_layer_cycles(model: HardwareModel, spikes: np.ndarray, lanes: int | Sequence[int] = 1) -> np.ndarray:
-    """Modelled cycles of every layer for every sample, [L, B], samples one per packet."""
+
+def _activity(model: HardwareModel, activity: Activity | np.ndarray) -> Activity:
+    return activity if isinstance(activity, Activity) else measured(model, activity)
+
+
+def hls_layer_cycles(model: HardwareModel, activity: Activity | np.ndarray,
+                     lanes: int | Sequence[int] = 1) -> np.ndarray:
+    """Modelled cycles [L, B] of every layer for every sample. ``activity``: an estimate Activity (measured
+    or assumed rates per layer input) or input spike trains [B, T, n_inputs] (measured with golden)."""
     per = lanes_per_layer(model, lanes)
-    spikes = golden.check_spike_trains(spikes, model.n_inputs)
-    hidden = golden.run(model, spikes, record=True).layer_spikes
-    inputs = [spikes, *hidden[:-1]]
-    steps = spikes.shape[1]
+    act = _activity(model, activity)
     rows = []
-    for layer, x, p in zip(model.layers, inputs, per, strict=True):
+    for layer, x, p in zip(model.layers, act.layers, per, strict=True):
         weight, _, _ = dense_view(layer)
         slots = -(-np.count_nonzero(weight, axis=0) // p)  # [n_in]
-        x = x.astype(np.int64)
-        events = x.sum(axis=(1, 2))  # [B]
-        walks = (x @ slots).sum(axis=1)  # [B]
-        markers = steps * (1 + layer.n_out)
-        rows.append(layer.n_out + events + walks + markers)
+        x = np.asarray(x, dtype=np.float64)
+        steps = x.shape[1]
+        events = x.sum(axis=(1, 2))
+        walks = (x @ slots.astype(np.float64)).sum(axis=1)
+        rows.append(layer.n_out + events + walks + steps * (1 + layer.n_out))
     return np.stack(rows)
 
 
-def hls_cycles_per_sample(model: HardwareModel, spikes: np.ndarray, lanes: int | Sequence[int] = 1) -> np.ndarray:
-    """Modelled interval of each sample [B] in cycles: the busiest layer (DATAFLOW), one sample per packet."""
-    return hls_layer_cycles(model, spikes, lanes).max(axis=0)
+def hls_cycles_per_sample(model: HardwareModel, activity: Activity | np.ndarray,
+                          lanes: int | Sequence[int] = 1) -> np.ndarray:
+    """Modelled interval of each sample [B] in cycles: the busiest layer (DATAFLOW)."""
+    return hls_layer_cycles(model, activity, lanes).max(axis=0)
+
+
+def hls_cycles_report(model: HardwareModel, activity: Activity | np.ndarray, lanes: int | Sequence[int] = 1,
+                      clock_mhz: float = 100.0) -> dict[str, Any]:
+    """JSON-able summary of the modelled HLS kernel timing, labelled unverified."""
+    layers = hls_layer_cycles(model, activity, lanes)
+    cycles = float(layers.max(axis=0).mean())
+    return {
+        "backend": "hls",
+        "verified": VERIFIED,
+        "basis": "loop structure of the HLS kernel (II=1 per word, fan-out slot and neuron update), "
+                 "unverified until Vitis HLS synthesizes it",
+        "lanes": lanes_per_layer(model, lanes),
+        "cycles_per_sample": cycles,
+        "layer_cycles": [float(c) for c in layers.mean(axis=1)],
+        "clock_mhz": clock_mhz,
+        "latency_us": cycles / clock_mhz,
+        "samples_per_s": clock_mhz * 1e6 / cycles if cycles else None,
+    }
