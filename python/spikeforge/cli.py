@@ -16,6 +16,7 @@ from spikeforge import __version__
 
 # name -> "module:attribute" of a click.Command; one line per command (hls4ml-style registry).
 COMMANDS: dict[str, str] = {
+    "boards": "spikeforge.commands.boards:boards",
     "compress": "spikeforge.commands.compress:compress",
     "estimate": "spikeforge.commands.estimate:estimate",
     "calibrate": "spikeforge.commands.calibrate:calibrate",

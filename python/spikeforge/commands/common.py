@@ -16,6 +16,8 @@ from spikeforge.errors import SpikeforgeError
 
 def load_npy(path: Path, what: str) -> np.ndarray:
     """Load a user's .npy file (no pickles) or fail with one sentence naming it."""
+    if path.is_dir():
+        raise SpikeforgeError(f"{path}: is a folder, not a .npy {what} file")
     if not path.is_file():
         raise SpikeforgeError(f"{path}: no such {what} file")
     try:
@@ -24,6 +26,24 @@ def load_npy(path: Path, what: str) -> np.ndarray:
         raise SpikeforgeError(f"{path}: not a readable .npy {what} file ({exc})") from None
     except (OSError, EOFError) as exc:
         raise SpikeforgeError(f"{path}: cannot read {what} file ({exc})") from None
+
+
+def load_model_file(path: Path) -> Any:
+    """The hardware model file at ``path``; a training checkpoint given instead is named as such."""
+    import zipfile
+
+    from spikeforge.hw.model import HardwareModel
+
+    if path.is_file() and zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                is_checkpoint = any(name.endswith("/data.pkl") for name in archive.namelist())
+        except (OSError, zipfile.BadZipFile):
+            is_checkpoint = False
+        if is_checkpoint:
+            raise SpikeforgeError(f"{path}: is a training checkpoint (PyTorch), not a hardware model file; "
+                                  "give the model.npz written beside it")
+    return HardwareModel.load(path)
 
 
 def check_output_dir(path: Path, option: str = "--output") -> Path:

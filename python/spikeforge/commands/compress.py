@@ -11,7 +11,7 @@ from spikeforge.boards import DEFAULT_BOARD
 
 @click.command()
 @click.argument("checkpoint", type=click.Path(path_type=Path))
-@click.option("--board", default=DEFAULT_BOARD, show_default=True, help="Board whose headroom limits are the default budgets.")
+@click.option("--board", default=DEFAULT_BOARD, show_default=True, help="Board whose headroom limits are the default budgets (`spikeforge boards` lists them).")
 @click.option("--bram", type=click.FloatRange(min=0), help="BRAM18 budget (absolute count).")
 @click.option("--lut", type=click.FloatRange(min=0), help="LUT budget (absolute count).")
 @click.option("--latency-us", type=click.FloatRange(min=0), help="Latency budget per sample in microseconds (measured activity).")

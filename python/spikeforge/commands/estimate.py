@@ -14,9 +14,12 @@ from spikeforge.commands.common import finite
 
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option("--board", default=DEFAULT_BOARD, show_default=True, help="Target board (see the catalog in the error for others).")
+@click.option("--board", default=DEFAULT_BOARD, show_default=True, help="Target board (`spikeforge boards` lists them).")
 @click.option("--lanes", default="1", show_default=True,
-              help="Lanes P (synapses per cycle: 1, 2, 4, 8, 16), or one per layer: 4,1.")
+              help="Lanes P (synapses per cycle: 1, 2, 4, 8, 16), or one per layer: 4,1, or auto: per layer, "
+              "the shortest interval within --lut-budget.")
+@click.option("--lut-budget", type=click.FloatRange(min=0, min_open=True), callback=finite,
+              help="LUT budget of --lanes auto (default: the board's LUT budget).")
 @click.option("--dataset", help="Measure spike activity on this dataset (golden simulator on --samples of --split) "
               "[default: the dataset the model's meta records].")
 @click.option("--split", default="test", show_default=True, type=click.Choice(["train", "val", "test"]),
@@ -32,40 +35,67 @@ from spikeforge.commands.common import finite
 @click.option("--synth", is_flag=True, help="Also synthesize the core with Yosys and show both side by side.")
 @click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
-def estimate(model: Path, board: str, lanes: str, dataset: str | None, split: str, samples: int,
+def estimate(model: Path, board: str, lanes: str, lut_budget: float | None, dataset: str | None, split: str,
+             samples: int,
              activity_path: Path | None, timesteps: int | None, clock_mhz: float | None, constants_path: Path | None,
              synth: bool,
              as_json: bool, quiet: bool) -> None:
     """Estimate FPGA resources and latency of the RTL core generated for the hardware model MODEL."""
     from spikeforge.boards import get_board
-    from spikeforge.commands.common import CALIBRATED_LANES, parse_lanes, print_json
+    from spikeforge.commands.common import CALIBRATED_LANES, load_model_file, parse_lanes, print_json
     from spikeforge.errors import SpikeforgeError
     from spikeforge.estimate import activity
     from spikeforge.estimate.report import build_report, format_report
-    from spikeforge.hw.model import HardwareModel
 
     target = get_board(board)
-    hw = HardwareModel.load(model)
+    hw = load_model_file(model)
     if dataset and activity_path:
         raise SpikeforgeError("give either --dataset or --activity, not both")
-    per_layer = parse_lanes(lanes, len(hw.layers))
-    lanes_arg: int | list[int] = per_layer[0] if "," not in lanes else per_layer
+    auto = lanes.strip().lower() == "auto"
+    per_layer = [] if auto else parse_lanes(lanes, len(hw.layers))
+    steps = timesteps or int(hw.extra.get("timesteps", activity.DEFAULT_TIMESTEPS))
+    measured = _activity(hw, dataset, split, samples, activity_path, steps, timesteps)
+    from spikeforge.estimate.calibration import load_constants
+
+    constants = load_constants(constants_path) if constants_path is not None else None
+    choice = auto_lanes(hw, target, measured, lut_budget, constants, clock_mhz, echo=not quiet) if auto else None
+    if choice is not None:
+        per_layer = list(choice.lanes)
+    lanes_arg: int | list[int] = per_layer if auto or "," in lanes else per_layer[0]
     outside = sorted({p for p in per_layer if p not in CALIBRATED_LANES})
     if outside:
         click.echo(f"warning: --lanes {lanes}: P={', '.join(map(str, outside))} is outside the calibrated range "
                    f"{CALIBRATED_LANES[0]}..{CALIBRATED_LANES[-1]}; LUT and FF are extrapolated", err=True)
-    steps = timesteps or int(hw.extra.get("timesteps", activity.DEFAULT_TIMESTEPS))
-    measured = _activity(hw, dataset, split, samples, activity_path, steps, timesteps)
     synth_result = _synthesize(hw, model, lanes_arg, quiet) if synth else None
-    from spikeforge.estimate.calibration import load_constants
-
-    constants = load_constants(constants_path) if constants_path is not None else None
     report = build_report(hw, target, measured, lanes=lanes_arg, clock_mhz=clock_mhz, synth=synth_result,
                           constants=constants)
+    if choice is not None:
+        report["lanes_auto"] = choice.as_dict()
+    if synth_result is not None:
+        report["synth"] |= {"critical_path_ns": synth_result.critical_path_ns, "fmax_mhz": synth_result.fmax_mhz,
+                            "critical_endpoint": synth_result.critical_endpoint, "timing": TIMING_NOTE}
     if as_json:
         print_json(report)
     else:
         click.echo(format_report(report))
+        if synth_result is not None and synth_result.critical_path_ns is not None:
+            click.echo(f"timing (Yosys, {TIMING_NOTE}): critical path {synth_result.critical_path_ns:.2f} ns, "
+                       f"estimated Fmax {synth_result.fmax_mhz:g} MHz")
+
+
+TIMING_NOTE = "logic-only, no routing"
+
+
+def auto_lanes(hw, target, measured, lut_budget: float | None, constants, clock_mhz: float | None, *,
+               echo: bool = True):
+    """`--lanes auto`: lanes per layer for the budget (default: the board's LUT budget), printed on stderr."""
+    from spikeforge.estimate.lanes import choose_lanes
+
+    budget = lut_budget if lut_budget is not None else target.budget("lut")
+    choice = choose_lanes(hw, measured, budget, bram18_budget=target.budget("bram18"), constants=constants)
+    if echo:
+        click.echo(choice.summary(clock_mhz or target.default_clock_mhz), err=True)
+    return choice
 
 
 def _activity(hw, dataset: str | None, split: str, samples: int, activity_path: Path | None, steps: int,

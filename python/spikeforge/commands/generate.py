@@ -38,13 +38,16 @@ def generate() -> None:
 )
 def rtl(model: Path, out_dir: Path, lanes: str) -> None:
     """Write the event-driven Verilog core of MODEL: sources, $readmemh images, manifest.json (SPEC 4)."""
-    from spikeforge.commands.common import check_output_dir
-    from spikeforge.hw.model import HardwareModel, file_sha256
+    from spikeforge.commands.common import check_output_dir, load_model_file
+    from spikeforge.hw.model import file_sha256
     from spikeforge.rtl.generator import generate_rtl
 
     check_output_dir(out_dir)
-    hw = HardwareModel.load(model)
+    hw = load_model_file(model)
+    previous = _listed_files(out_dir)
     manifest = generate_rtl(hw, out_dir, _parse_lanes(lanes), model_sha256=file_sha256(model))
+    for name in sorted(previous - _listed_files(out_dir)):  # a bigger design's images, no longer read
+        (out_dir / name).unlink(missing_ok=True)
     params = manifest["parameters"]
     click.echo(
         f"{out_dir}: top {manifest['top']}, {len(manifest['sources'])} sources, lanes {params['lanes']}"
@@ -101,3 +104,15 @@ def hls(model: Path, out_dir: Path, lanes: str, part: str, clock_ns: float, tb_s
             f"{node.get_attr('slots')} fan-out slots"
         )
     click.echo(f"  test bench: {tb_samples} samples (seed {seed}), {words} golden readout words in tb_data/")
+
+
+def _listed_files(design: Path) -> set[str]:
+    """The sources and memory images a design folder's manifest.json lists (empty without one)."""
+    import json
+
+    try:
+        manifest = json.loads((design / "manifest.json").read_text(encoding="utf-8"))
+        names = [*manifest.get("sources", []), *manifest.get("memory_images", [])]
+    except (OSError, ValueError, AttributeError, TypeError):
+        return set()
+    return {n for n in names if isinstance(n, str) and "/" not in n and "\\" not in n and not n.startswith(".")}

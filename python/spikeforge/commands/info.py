@@ -12,11 +12,10 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def info(model: Path, as_json: bool) -> None:
     """Summarize the hardware model file MODEL (.npz, SPEC section 2)."""
-    from spikeforge.commands.common import print_json
-    from spikeforge.hw.model import HardwareModel
+    from spikeforge.commands.common import load_model_file, print_json
     from spikeforge.report import format_table
 
-    hw = HardwareModel.load(model)
+    hw = load_model_file(model)
     summary = {"file": str(model), **hw.summary(), "meta": hw.extra}
     if as_json:
         print_json(summary)

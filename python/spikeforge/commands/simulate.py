@@ -36,11 +36,10 @@ def simulate(
     """Simulate the hardware model MODEL on spike trains and report readouts and predictions."""
     import numpy as np
 
-    from spikeforge.commands.common import load_npy, print_json
+    from spikeforge.commands.common import load_model_file, load_npy, print_json
     from spikeforge.engines import get_engine
     from spikeforge.errors import SpikeforgeError
     from spikeforge.hw.golden import check_spike_trains, predict
-    from spikeforge.hw.model import HardwareModel
 
     if (input_path is None) == (dataset is None):
         raise SpikeforgeError("give the spike trains with either --input FILE.npy or --dataset NAME")
@@ -52,7 +51,7 @@ def simulate(
         raise SpikeforgeError(f"{given[0]} goes with --engine rtl")
     if lanes is not None and design_dir is not None:
         raise SpikeforgeError("give --lanes or --design, not both: a design folder has its lanes")
-    hw = HardwareModel.load(model)
+    hw = load_model_file(model)
     run_options: dict = {}
     if engine == "rtl":
         run_options = _rtl_options(hw, model, lanes, design_dir, max_cycles)
