@@ -42,6 +42,7 @@ def train(dataset: str, hidden: tuple[int, ...], timesteps: int, encoder: str, w
     from spikeforge.commands.common import check_output_dir
     from spikeforge.errors import SpikeforgeError
     from spikeforge.snn import SNNOptions
+    from spikeforge.snn.lif import LEAK_SHIFT_MAX
     from spikeforge.train.config import TrainConfig
     from spikeforge.train.run import run_training
 
@@ -50,6 +51,8 @@ def train(dataset: str, hidden: tuple[int, ...], timesteps: int, encoder: str, w
         leak = _leak(leak_shift)
     except ValueError:
         raise SpikeforgeError(f"--leak-shift must be an integer or 'none', got {leak_shift!r}") from None
+    if leak is not None and not 0 <= leak <= LEAK_SHIFT_MAX:
+        raise SpikeforgeError(f"--leak-shift must be in 0..{LEAK_SHIFT_MAX} or 'none', got {leak}")
     snn = SNNOptions(weight_bits=weight_bits, leak_shift=leak, reset=reset, readout=readout, surrogate=surrogate,
                      bias=bias, detach_reset=detach_reset, integer_leak=integer_leak)
     cfg = TrainConfig(dataset=dataset, hidden=list(hidden) or [128], timesteps=timesteps, encoder=encoder, snn=snn,

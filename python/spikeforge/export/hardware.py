@@ -30,12 +30,13 @@ def integer_readout(
 
 
 def choose_membrane_bits(model: SpikingMLP, calibration: np.ndarray, guard_bits: int = 1) -> list[int]:
-    """Per-layer m: sign bit + bits of max(peak |v_leak + I| on ``calibration``, threshold) + guard bits."""
+    """Per-layer m: sign bit + bits of max(peak |v_leak + I| on ``calibration``, threshold) + guard bits, and
+    at least leak_shift + 1 (the contract's leak shift is below m)."""
     _, peaks = integer_readout(model, calibration)
     bits = []
     for i, (ints, peak) in enumerate(zip(model.integer_layers(), peaks, strict=True)):
         largest = max(peak, int(ints.threshold.max()), int(np.abs(ints.bias).max(initial=0)))
-        m = 1 + largest.bit_length() + guard_bits
+        m = max(1 + largest.bit_length() + guard_bits, (ints.leak_shift or 0) + 1)
         if m > MEMBRANE_BITS_MAX:
             raise SpikeforgeError(
                 f"layer {i} needs a {m}-bit membrane, more than the {MEMBRANE_BITS_MAX} SPEC allows"
