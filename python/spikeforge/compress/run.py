@@ -60,9 +60,9 @@ def check_reachable(resources: CoreResources, budget: dict[str, float], bounds: 
     floor = lower_bounds(resources, bounds)
     for name, limit in budget.items():
         if limit < floor[name]:
-            raise SpikeforgeError(f"the {name} budget {limit:g} is below what this network can reach even fully "
-                                  f"compressed ({OPTIONS.get(name, name)}): the minimum achievable is at least "
-                                  f"{floor[name]:.4g}")
+            what = f"latency budget {limit:g} us" if name == "latency_us" else f"{name} budget {limit:g}"
+            raise SpikeforgeError(f"the {what} is below what this network can reach even fully compressed "
+                                  f"({OPTIONS.get(name, name)}): the minimum achievable is at least {floor[name]:.4g}")
 
 
 def run_compress(checkpoint: Path, board_key: str, overrides: dict[str, float | None], output: Path,
