@@ -11,7 +11,7 @@ from sklearn.datasets import load_digits
 from spikeforge.compress.baselines import METHODS, global_magnitude_masks
 from spikeforge.compress.minimax import Masks, MinimaxCompressor, MinimaxConfig
 from spikeforge.compress.problem import Bounds, Compressible, SynapseMemory, check_budget, floor_estimate
-from spikeforge.compress.schedule import ScheduleConfig, force_budget, node_budgets, run_schedule
+from spikeforge.compress.schedule import ScheduleConfig, Task, force_budget, node_budgets, run_schedule
 from spikeforge.errors import SpikeforgeError
 
 
@@ -120,7 +120,7 @@ def test_methods_meet_budget_and_keep_accuracy(digits_mlp, method: str) -> None:
     cfg = ScheduleConfig(
         nodes=(2.0, 1.0), finetune_epochs=4, max_compress_epochs=6, lr=5e-3, minimax=MinimaxConfig()
     )
-    result = METHODS[method](net, res, budget, _batches(x[:1400], y[:1400]), acc, cfg, True)
+    result = METHODS[method](Task(net, res, budget, _batches(x[:1400], y[:1400]), acc, cfg, True))
     nonzeros = [int((layer.weight != 0).sum()) for layer in net.layers]
     assert sum(nonzeros) <= budget["synapses"]
     assert result.estimate["synapses"] <= budget["synapses"]
@@ -148,7 +148,7 @@ def test_minimax_reaches_node_by_itself_and_lets_weights_regrow(digits_mlp, monk
 
     monkeypatch.setattr(MinimaxCompressor, "step", recording_step)
     result = run_schedule(
-        net, SynapseMemory(net.sizes), budget, _batches(x[:1400], y[:1400]), lambda m: 0.0, cfg, True
+        Task(net, SynapseMemory(net.sizes), budget, _batches(x[:1400], y[:1400]), lambda m: 0.0, cfg, True)
     )
     node = result.nodes[0]
     assert not node.forced and node.compress_epochs < 8  # the duals, not the fallback, met the budget

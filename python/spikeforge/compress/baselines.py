@@ -6,9 +6,8 @@ training length from the same ScheduleConfig (``finetune_epochs``), so compariso
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 import torch
 
@@ -18,6 +17,7 @@ from spikeforge.compress.schedule import (
     CompressResult,
     NodeResult,
     ScheduleConfig,
+    Task,
     finetune,
     force_budget,
     node_budgets,
@@ -26,7 +26,7 @@ from spikeforge.compress.schedule import (
 )
 from spikeforge.errors import SpikeforgeError
 
-Method = Callable[..., CompressResult]
+Method = Callable[[Task], CompressResult]
 
 
 def global_magnitude_masks(net: Compressible, pruned: int, min_keep: int) -> list[torch.Tensor]:
@@ -84,15 +84,8 @@ def _holder(
 def iterative_magnitude(rounds: int) -> Method:
     """Magnitude pruning to each node in turn, finetuning between (rounds=1: one-shot pruning + finetune)."""
 
-    def run(
-        net: Compressible,
-        resources: ResourceModel,
-        budget: dict[str, float],
-        train_batches: Callable[[], Iterable[Any]],
-        evaluate: Callable[[torch.nn.Module], float],
-        cfg: ScheduleConfig,
-        quiet: bool = False,
-    ) -> CompressResult:
+    def run(task: Task) -> CompressResult:
+        net, resources, budget, cfg = task.net, task.resources, task.budget, task.cfg
         check_budget(resources, net.sizes, budget, cfg.bounds)
         torch.manual_seed(cfg.seed)
         dense = resources.estimate(net.sizes, net.bits)
@@ -102,7 +95,7 @@ def iterative_magnitude(rounds: int) -> Method:
         for node, epochs in zip(nodes, split_epochs(cfg.finetune_epochs, len(nodes)), strict=True):
             masks = magnitude_prune_to(net, resources, node, cfg.bounds.min_keep)
             comp = _holder(net, resources, node, cfg, masks)
-            acc = finetune(comp, train_batches, evaluate, history, epochs, cfg.lr)
+            acc = finetune(comp, task.train_batches, task.evaluate, history, epochs, cfg.lr)
             results.append(NodeResult(node, 0.0, False, epochs, acc, comp.estimate()))
         return CompressResult(
             results, comp.masks, list(net.bits), comp.estimate(), history, float(cfg.finetune_epochs)
@@ -114,19 +107,9 @@ def iterative_magnitude(rounds: int) -> Method:
 def minimax(variant: str, learn_bits: bool) -> Method:
     """The paper's method; ``learn_bits=False`` freezes the bit-widths (the fixed-uniform-bits baseline)."""
 
-    def run(
-        net: Compressible,
-        resources: ResourceModel,
-        budget: dict[str, float],
-        train_batches: Callable[[], Iterable[Any]],
-        evaluate: Callable[[torch.nn.Module], float],
-        cfg: ScheduleConfig,
-        quiet: bool = False,
-    ) -> CompressResult:
-        fixed = net if learn_bits else replace(net, set_bits=None)
-        return run_schedule(
-            fixed, resources, budget, train_batches, evaluate, replace(cfg, variant=variant), quiet
-        )
+    def run(task: Task) -> CompressResult:
+        fixed = task.net if learn_bits else replace(task.net, set_bits=None)
+        return run_schedule(replace(task, net=fixed, cfg=replace(task.cfg, variant=variant)))
 
     return run
 

@@ -19,7 +19,7 @@ from spikeforge.boards import Board
 from spikeforge.compress.baselines import METHODS, tighten
 from spikeforge.compress.fpga import AREA, CoreResources
 from spikeforge.compress.problem import SynapseMemory, meets
-from spikeforge.compress.schedule import CompressResult, ScheduleConfig
+from spikeforge.compress.schedule import CompressResult, ScheduleConfig, Task
 from spikeforge.compress.snn import compressible
 from spikeforge.data.datasets import load_dataset
 from spikeforge.errors import SpikeforgeError
@@ -131,7 +131,7 @@ def compress(model: SpikingMLP, data: Data, board: Board, budget: dict[str, floa
         return float_accuracy(m, data.x["val"], data.y["val"])
 
     run = METHODS[method]
-    result = run(net, resources, budget, data.batches(cfg.seed), evaluate, cfg, quiet)
+    result = run(Task(net, resources, budget, data.batches(cfg.seed), evaluate, cfg, quiet))
     # The estimator of the exported model is the judge; if it disagrees with the expected-core model
     # used during training, tighten the node budget by 3% and force again (rarely needed).
     tightenings = 0

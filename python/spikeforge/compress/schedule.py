@@ -154,17 +154,24 @@ def _excess(comp: MinimaxCompressor, masks: list[torch.Tensor], bits: list[int])
     return sum(max(0.0, (est[k] - v) / max(v, 1.0)) for k, v in comp.budget.items())
 
 
-def run_schedule(
-    net: Compressible,
-    resources: ResourceModel,
-    budget: dict[str, float],
-    train_batches: Callable[[], Iterable[Any]],
-    evaluate: Callable[[torch.nn.Module], float],
-    cfg: ScheduleConfig,
-    quiet: bool = False,
-) -> CompressResult:
-    """Run the node schedule; ``train_batches()`` yields one epoch of batches, ``evaluate`` a validation
-    accuracy."""
+@dataclass(frozen=True)
+class Task:
+    """One compression problem, what every method takes: the network, the resource model, the budget,
+    ``train_batches()`` (one epoch of batches), ``evaluate(model)`` (a validation accuracy) and the schedule."""
+
+    net: Compressible
+    resources: ResourceModel
+    budget: dict[str, float]
+    train_batches: Callable[[], Iterable[Any]]
+    evaluate: Callable[[torch.nn.Module], float]
+    cfg: ScheduleConfig
+    quiet: bool = False
+
+
+def run_schedule(task: Task) -> CompressResult:
+    """Run the minimax node schedule of ``task.cfg`` (its variant: joint or sequential)."""
+    net, resources, budget, cfg = task.net, task.resources, task.budget, task.cfg
+    train_batches, evaluate = task.train_batches, task.evaluate
     if cfg.variant not in VARIANTS:
         raise ValueError(f"unknown variant {cfg.variant!r}; known: {', '.join(VARIANTS)}")
     check_budget(resources, net.sizes, budget, cfg.bounds)
@@ -177,7 +184,7 @@ def run_schedule(
     results: list[NodeResult] = []
     total_epochs = 0.0
     ft_split = split_epochs(cfg.finetune_epochs, len(nodes))
-    bar = tqdm(total=len(nodes), desc=f"minimax ({cfg.variant})", disable=quiet, leave=False)
+    bar = tqdm(total=len(nodes), desc=f"minimax ({cfg.variant})", disable=task.quiet, leave=False)
     for node, ft_epochs in zip(nodes, ft_split, strict=True):
         comp.set_budget(node)
         epochs = _compress_until_met(comp, train_batches, history, cfg.max_compress_epochs)
