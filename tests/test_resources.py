@@ -151,3 +151,36 @@ def test_estimate_sums_layers_and_counts_block_ram():
     assert est.lut == pytest.approx(est.top_lut + sum(layer.lut for layer in est.layers))
     assert est.bram18 == sum(layer.bram18 for layer in est.layers) > 0
     assert est.dsp == 0
+
+
+def _lane_case(rate: float) -> tuple[HardwareModel, act.Activity]:
+    model = random_model([96, 64, 32, 10], seed=5, density=[0.6, 0.3, 0.5], weight_bits=4)
+    return model, act.uniform(model, rate=rate, timesteps=6)
+
+
+@pytest.mark.parametrize("rate", [0.05, 0.4])
+def test_auto_lanes_reach_the_brute_force_optimum_within_budget(rate):
+    import itertools
+
+    from spikeforge.core.params import LANES
+    from spikeforge.estimate.lanes import choose_lanes
+    from spikeforge.estimate.resources import estimate as estimate_lut
+
+    model, a = _lane_case(rate)
+    all_lanes = [list(c) for c in itertools.product(LANES, repeat=len(model.layers))]
+    luts = {tuple(c): estimate_lut(model, c).lut for c in all_lanes}
+    for budget in (1.05 * luts[(1, 1, 1)], 2 * luts[(1, 1, 1)], 4 * luts[(1, 1, 1)], 1e9):
+        choice = choose_lanes(model, a, budget)
+        assert choice.lut <= budget and luts[choice.lanes] == pytest.approx(choice.lut)
+        best = min(max(cycles_per_sample(model, a, c).layer_cycles) for c in all_lanes if luts[tuple(c)] <= budget)
+        assert choice.interval_cycles == pytest.approx(best)
+        assert choice.interval_cycles == pytest.approx(max(cycles_per_sample(model, a, list(choice.lanes)).layer_cycles))
+    assert choose_lanes(model, a, 1e9).lanes[0] == 16  # the input layer is the busiest with any lanes
+
+
+def test_auto_lanes_refuse_a_budget_below_one_lane():
+    from spikeforge.estimate.lanes import choose_lanes
+
+    model, a = _lane_case(0.1)
+    with pytest.raises(SpikeforgeError, match="even one lane per layer needs about"):
+        choose_lanes(model, a, 10.0)

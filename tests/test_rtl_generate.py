@@ -166,3 +166,31 @@ def test_verilator_lint_wall_is_clean(lanes: int, readout: str, bits: int, tmp_p
         text=True,
     )
     assert proc.returncode == 0 and "%Warning" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("seed", [0, 1])
+def test_auto_lanes_core_matches_golden_under_back_pressure(seed: int, tmp_path) -> None:
+    """Per-layer lanes from the auto chooser (mixed P), random models, stalls on both streams."""
+    from spikeforge.estimate.activity import measured
+    from spikeforge.estimate.lanes import choose_lanes
+    from spikeforge.estimate.resources import estimate
+    from spikeforge.hw.events import encode_spikes
+    from spikeforge.rtl.runner import SimCase, build, run
+
+    rng = np.random.default_rng(seed)
+    model = random_model([int(rng.integers(40, 90)), 48, 24, 7], seed=seed, density=[0.5, 0.2, 0.6],
+                         weight_bits=[4, 6, 3], membrane_bits=[12, 16, 10], leak_shift=[3, None, 2],
+                         reset=["subtract", "zero", "subtract"], readout=["count", "membrane"][seed])
+    spikes = rng.random((4, 5, model.n_inputs)) < 0.3
+    budget = 3 * estimate(model, 1).lut
+    lanes = list(choose_lanes(model, measured(model, spikes), budget).lanes)
+    assert len(set(lanes)) > 1, lanes  # the busiest layer got more lanes than the others
+    generate_rtl(model, tmp_path / "d", lanes, model_sha256="0" * 64)
+    build(tmp_path / "d", tmp_path / "b")
+    cases = [SimCase.from_stream(tmp_path / "d", encode_spikes(spikes), model.n_outputs, in_stall=s_in,
+                                 out_stall=s_out, seed=k)
+             for k, (s_in, s_out) in enumerate([(0.0, 0.0), (0.5, 0.8), (0.9, 0.3)])]
+    expected = golden.run(model, spikes).readout
+    for result in run(tmp_path / "b", cases, max_cycles=200_000):
+        np.testing.assert_array_equal(result.readout, expected)

@@ -47,7 +47,7 @@ class SweepConfig:
 
 def sweep_configs(count: int = 36, seed: int = SWEEP_SEED) -> list[SweepConfig]:
     """``count`` seeded configurations spanning sizes, bits, density, lanes, layers, leak, reset, readout,
-    plus the three 784-256-10 benchmark cores."""
+    plus the five 784-256-10 benchmark cores (P = 1 .. 16)."""
     rng = np.random.default_rng(seed)
     shapes = [(64, 10), (100, 32, 10), (64, 64, 16), (128, 48, 10), (196, 64, 10), (32, 32, 32, 10),
               (256, 32, 10), (144, 96, 24), (48, 128, 8), (96, 40, 20, 10)]
@@ -60,17 +60,17 @@ def sweep_configs(count: int = 36, seed: int = SWEEP_SEED) -> list[SweepConfig]:
             weight_bits=int(rng.choice([2, 3, 4, 6, 8])),
             membrane_bits=int(rng.choice([8, 10, 12, 16])),
             density=float(rng.choice([0.1, 0.25, 0.5, 0.9])),
-            lanes=int((1, 2, 4, 8)[index % 4]),
+            lanes=int((1, 2, 4, 8, 16)[index % 5]),
             leak=bool(rng.random() < 0.6),
             reset=str(rng.choice(["subtract", "zero"])),
             readout=str(rng.choice(["count", "membrane"])),
             seed=int(seed + index),
             holdout=index % 3 == 2,
         ))
-    # the benchmark shape: 784-256-10 at 90% sparsity, P = 1, 2, 4 (P = 2 held out)
-    for lanes in (1, 2, 4):
+    # the benchmark shape: 784-256-10 at 90% sparsity, P = 1 .. 16 (P = 2 and 8 held out)
+    for lanes in (1, 2, 4, 8, 16):
         configs.append(SweepConfig(f"b784p{lanes}", (784, 256, 10), 4, 16, 0.1, lanes, True, "subtract", "count",
-                                   0, holdout=lanes == 2))
+                                   0, holdout=lanes in (2, 8)))
     return configs
 
 
@@ -121,16 +121,17 @@ class LatencyCase:
 
 
 def latency_cases() -> list[LatencyCase]:
-    """Cores for the latency calibration: the benchmark shape (784-256-10 at 90% sparsity, P = 1, 2, 4)
-    on random spikes and on rate-encoded MNIST, plus smaller multi-layer ones; every other case is held out."""
+    """Cores for the latency calibration: the benchmark shape (784-256-10 at 90% sparsity, P = 1 .. 16) on
+    random spikes and on rate-encoded MNIST, plus smaller multi-layer ones; every other case is held out."""
     shapes = [((784, 256, 10), 0.1, 1, 0.1), ((784, 256, 10), 0.1, 2, 0.1), ((784, 256, 10), 0.1, 4, 0.1),
               ((64, 64, 10), 0.5, 1, 0.2), ((100, 48, 24, 10), 0.3, 2, 0.15), ((64, 128, 16), 0.25, 8, 0.1),
-              ((196, 64, 10), 0.9, 4, 0.05), ((32, 32, 32, 10), 0.5, 1, 0.3)]
+              ((196, 64, 10), 0.9, 4, 0.05), ((32, 32, 32, 10), 0.5, 1, 0.3), ((784, 256, 10), 0.1, 16, 0.1),
+              ((128, 96, 10), 0.3, 16, 0.2)]
     cases = [LatencyCase(f"lat{i}", s, d, p, r, 16, 8, SWEEP_SEED + 100 + i, holdout=i % 2 == 1)
              for i, (s, d, p, r) in enumerate(shapes)]
     # the benchmark itself: rate-encoded MNIST (mnist5k test split), all held out
     cases += [LatencyCase(f"mnist_p{p}", (784, 256, 10), 0.1, p, 0.0, 16, 8, 0, holdout=True, dataset="mnist5k")
-              for p in (1, 2, 4)]
+              for p in (1, 2, 4, 8, 16)]
     return cases
 
 

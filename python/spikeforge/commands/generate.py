@@ -20,6 +20,18 @@ def _parse_lanes(text: str) -> int | list[int]:
     return values[0] if len(values) == 1 else values
 
 
+def _auto_lanes(hw, board: str | None, lut_budget: float | None) -> list[int]:
+    """`--lanes auto` for generate: the estimate's chooser on the meta's dataset activity (else uniform)."""
+    from spikeforge.boards import DEFAULT_BOARD, get_board
+    from spikeforge.commands.estimate import _activity, auto_lanes
+    from spikeforge.estimate import activity
+
+    target = get_board(board or DEFAULT_BOARD)
+    steps = int(hw.extra.get("timesteps", activity.DEFAULT_TIMESTEPS))
+    measured = _activity(hw, None, "test", 200, None, steps, None)
+    return list(auto_lanes(hw, target, measured, lut_budget, None, None).lanes)
+
+
 @click.group()
 def generate() -> None:
     """Generate hardware for a hardware model file."""
@@ -34,9 +46,12 @@ def generate() -> None:
     "--lanes",
     default="1",
     show_default=True,
-    help="Synapses per cycle P (1,2,4,8,16), or one per layer: 4,1.",
+    help="Synapses per cycle P (1,2,4,8,16), or one per layer: 4,1, or auto: per layer, the shortest "
+    "interval within --lut-budget (spike activity of the dataset the model's meta records, else uniform).",
 )
-def rtl(model: Path, out_dir: Path, lanes: str) -> None:
+@click.option("--board", default=None, help="Board whose LUT budget --lanes auto uses (default: the default board).")
+@click.option("--lut-budget", type=click.FloatRange(min=0, min_open=True), help="LUT budget of --lanes auto.")
+def rtl(model: Path, out_dir: Path, lanes: str, board: str | None, lut_budget: float | None) -> None:
     """Write the event-driven Verilog core of MODEL: sources, $readmemh images, manifest.json (SPEC 4)."""
     from spikeforge.commands.common import check_output_dir, load_model_file
     from spikeforge.hw.model import file_sha256
@@ -44,8 +59,12 @@ def rtl(model: Path, out_dir: Path, lanes: str) -> None:
 
     check_output_dir(out_dir)
     hw = load_model_file(model)
+    if lanes.strip().lower() == "auto":
+        lanes_arg: int | list[int] = _auto_lanes(hw, board, lut_budget)
+    else:
+        lanes_arg = _parse_lanes(lanes)
     previous = _listed_files(out_dir)
-    manifest = generate_rtl(hw, out_dir, _parse_lanes(lanes), model_sha256=file_sha256(model))
+    manifest = generate_rtl(hw, out_dir, lanes_arg, model_sha256=file_sha256(model))
     for name in sorted(previous - _listed_files(out_dir)):  # a bigger design's images, no longer read
         (out_dir / name).unlink(missing_ok=True)
     params = manifest["parameters"]
@@ -54,8 +73,8 @@ def rtl(model: Path, out_dir: Path, lanes: str) -> None:
     )
     for index, layer in enumerate(params["layers"]):
         click.echo(
-            f"  layer{index}: {layer['ROWS']} neuron rows x {layer['P']} lanes, "
-            f"{layer['SLOTS']} weight slots x {layer['P'] * (layer['RB'] + layer['LP'] + layer['WB'])} bits"
+            f"  layer{index}: {layer['ROWS']} neuron rows x {layer['P']} banks, "
+            f"{layer['P']} synapse lists of {layer['SLOTS']} x {layer['RB'] + layer['WB']} bits"
         )
 
 
