@@ -32,7 +32,7 @@ def test_demo_flow_end_to_end(tmp_path, capsys):
     written = json.loads((tmp_path / "flow_report.json").read_text())
     assert written["status"] == "complete"
     report = written["steps"]
-    assert list(report) == ["model", "compress", "golden", "rtl", "estimate"]
+    assert list(report) == ["model", "compress", "golden", "rtl", "estimate", "package"]
 
     dense = HardwareModel.load(tmp_path / "model.npz")
     compressed = HardwareModel.load(tmp_path / "compressed" / "model.npz")
@@ -76,6 +76,12 @@ def test_demo_flow_end_to_end(tmp_path, capsys):
     # the estimate's block RAM is what Yosys synthesized from that design
     est = json.loads((tmp_path / "estimate.json").read_text())
     assert est["synth"]["bram18"] == est["total"]["bram18"] == report["estimate"]["estimate"]["bram18"]
+
+    # the package holds the compressed model, a recipe and the driver; its driver matched golden on the board
+    package = tmp_path / "package"
+    assert file_sha256(package / "model.npz") == file_sha256(tmp_path / "compressed" / "model.npz")
+    assert (package / "driver" / "driver.py").is_file() and report["package"]["board"] == "pynq-z2"
+    assert report["package"]["mismatching_samples_vs_golden"] == 0
 
     # `spikeforge simulate` on the flow's own files agrees with the golden simulator
     capsys.readouterr()

@@ -196,3 +196,27 @@ def step_estimate(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
         + ("fits" if est["fits"] else "does NOT fit")
         + f" {cfg.board}",
     }
+
+
+@step("package", needs=("model", "inputs"), makes=("package",))
+def step_package(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
+    """Package the core for the board (IP, Vivado recipe, PYNQ driver) and run its driver on a simulated board."""
+    from spikeforge.deploy.package import package_model
+    from spikeforge.deploy.simulate import check_package
+
+    folder = cfg.output_dir / "package"
+    meta = package_model(state.path("model"), cfg.board, folder, lanes=cfg.lanes)
+    state.set("package", folder)
+    inputs, labels = state.inputs()
+    result = check_package(folder, inputs, labels=labels)
+    if result["mismatches"]:
+        raise RuntimeError(f"the packaged driver disagrees with the golden simulator on {result['mismatches']} samples")
+    return {
+        "folder": str(folder),
+        "board": cfg.board,
+        "files": sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()),
+        "package": meta,
+        "mismatching_samples_vs_golden": result["mismatches"],
+        "dma_packets": result["dma_packets"],
+        "summary": result["summary"],
+    }
