@@ -115,3 +115,26 @@ def test_estimate_against_yosys(model_path, capsys, tmp_path, monkeypatch):
     assert est["dsp"] == syn["dsp"] == 0
     assert abs(est["lut"] - syn["lut"]) <= 0.25 * syn["lut"]
     assert abs(est["ff"] - syn["ff"]) <= 0.25 * syn["ff"]
+    # timing: Yosys sta on the mapped netlist, labelled as an estimate without routing
+    assert 0.5 < syn["critical_path_ns"] < 20 and syn["fmax_mhz"] == pytest.approx(1000 / syn["critical_path_ns"], abs=0.1)
+    assert syn["timing"] == "logic-only, no routing"
+
+
+def test_estimate_lanes_auto_prints_the_choice_within_budget(model_path, capsys):
+    from spikeforge.estimate.lanes import choose_lanes
+
+    code, out, err = _run(["estimate", str(model_path), "--lanes", "auto", "--lut-budget", "2500", "--json"], capsys)
+    assert code == 0
+    report = json.loads(out)
+    auto = report["lanes_auto"]
+    assert report["lanes"] == auto["lanes"] and auto["lut"] <= 2500 and auto["lut_budget"] == 2500
+    assert report["total"]["lut"] == pytest.approx(auto["lut"], abs=2)
+    assert "lanes auto: P=" + ",".join(map(str, auto["lanes"])) in err and "predicted interval" in err
+    # a larger budget never gives a longer interval
+    code, out, _ = _run(["estimate", str(model_path), "--lanes", "auto", "--lut-budget", "1e6", "--json"], capsys)
+    assert json.loads(out)["lanes_auto"]["interval_cycles"] <= auto["interval_cycles"]
+    from spikeforge.estimate.activity import uniform
+    from spikeforge.hw.model import HardwareModel as Model
+
+    hw = Model.load(model_path)
+    assert list(choose_lanes(hw, uniform(hw), 2500).lanes) == auto["lanes"]

@@ -109,6 +109,14 @@ def test_cli_generate_rtl(tmp_path, capsys) -> None:
     assert manifest["model_sha256"] == file_sha256(path)
     assert main(["generate", "rtl", str(path), "-o", str(tmp_path / "bad"), "--lanes", "3"]) == 2
     assert "lanes must be one of" in capsys.readouterr().err
+    from spikeforge.estimate.activity import uniform
+    from spikeforge.estimate.lanes import choose_lanes
+
+    hw = random_model([12, 6, 3], seed=4)
+    assert main(["generate", "rtl", str(path), "-o", str(tmp_path / "auto"), "--lanes", "auto", "--lut-budget", "1e6"]) == 0
+    chosen = json.loads((tmp_path / "auto" / "manifest.json").read_text())["parameters"]["lanes"]
+    assert chosen == list(choose_lanes(hw, uniform(hw), 1e6).lanes) and chosen[0] > 1
+    assert f"lanes auto: P={','.join(map(str, chosen))}" in capsys.readouterr().err
 
 
 @pytest.mark.sim
