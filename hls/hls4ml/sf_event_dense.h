@@ -61,6 +61,8 @@ void sf_event_dense_run(hls::stream<data_T> &events_in, hls::stream<res_T> &even
                         const typename CONFIG_T::threshold_t threshold[CONFIG_T::n_out],
                         const typename CONFIG_T::bias_t bias[CONFIG_T::n_out]) {
     typedef typename CONFIG_T::sum_t sum_t;
+    // spike counts are kept only where they are read out (a count-readout last layer)
+    const bool keep_count = CONFIG_T::last && CONFIG_T::count_readout;
     const sum_t v_max = (sum_t(1) << (CONFIG_T::membrane_t::width - 1)) - 1;
     const sum_t v_min = -(sum_t(1) << (CONFIG_T::membrane_t::width - 1));
 
@@ -68,7 +70,9 @@ SFInit:
     for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
         #pragma HLS PIPELINE II=1
         v[j] = 0;
-        count[j] = 0;
+        if (keep_count) {
+            count[j] = 0;
+        }
         for (unsigned p = 0; p < CONFIG_T::lanes; p++) {
             #pragma HLS UNROLL
             acc[p][j] = 0;
@@ -126,7 +130,11 @@ SFWords:
                 if (spike) {
                     v_next = CONFIG_T::reset_zero ? sum_t(0) : sum_t(u - threshold[j]);
                 }
-                typename CONFIG_T::count_t spikes = count[j] + (spike ? 1 : 0);
+                typename CONFIG_T::count_t spikes = 0;
+                if (keep_count) {
+                    spikes = count[j] + (spike ? 1 : 0);
+                    count[j] = sample_end ? typename CONFIG_T::count_t(0) : spikes;
+                }
                 if (CONFIG_T::last) {
                     if (sample_end) {
                         res_T out_word;
@@ -147,7 +155,6 @@ SFWords:
                     events_out.write(out_word);
                 }
                 v[j] = sample_end ? typename CONFIG_T::membrane_t(0) : typename CONFIG_T::membrane_t(v_next);
-                count[j] = sample_end ? typename CONFIG_T::count_t(0) : spikes;
             }
             if (!CONFIG_T::last) {
                 res_T out_word;
