@@ -199,3 +199,13 @@ def test_cycles_model_by_hand() -> None:
     assert rates.tolist() == [[4 + 0.5 * 3 * 3 + 0.5 * 3 * 3 + 3 * 5]]
     report = hls_cycles_report(model, spikes, 2, clock_mhz=100.0)
     assert report["verified"] is False and report["cycles_per_sample"] == (expected0 + expected1) / 2
+
+
+def test_generate_hls_user_errors_exit_2(tmp_path, capsys) -> None:
+    from spikeforge.cli import main
+
+    model_file = random_model([4, 3], seed=0).save(tmp_path / "m.npz")
+    assert main(["generate", "hls", str(model_file), "-o", str(tmp_path / "p"), "--lanes", "3"]) == 2
+    assert "lanes must be one of" in capsys.readouterr().err
+    assert not (tmp_path / "p").exists()
+    assert main(["generate", "hls", str(tmp_path / "missing.npz"), "-o", str(tmp_path / "q")]) == 2

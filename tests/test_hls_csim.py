@@ -17,6 +17,7 @@ import subprocess
 import numpy as np
 import pytest
 
+from spikeforge.errors import SpikeforgeError
 from spikeforge.hls4ml_ext.convert import full_capacity, to_graph
 from spikeforge.hls4ml_ext.vitis import compiled_library, load_model, run_stream
 from spikeforge.hw import golden
@@ -193,6 +194,10 @@ def test_edge_cases_match_golden(tmp_path) -> None:
                 got = decode_readout(Stream(words, last), model.n_outputs, closes)
                 np.testing.assert_array_equal(got, expected, err_msg=f"model {index}, {name}, {framing}")
     assert int(golden.run(models[3], cases["every input"]).readout.max()) > 0  # the extremes do fire
+    other = dataclasses.replace(models[0], layers=(dataclasses.replace(models[0].layers[0], leak_shift=2),
+                                                   models[0].layers[1]))
+    with pytest.raises(SpikeforgeError, match=r"sf_dense0\.leak_shift"):
+        load_model(graph, other, lib)
     # out-of-range addresses only: dropped, the readout is that of an empty sample
     load_model(graph, models[0], lib)
     words = np.array([n_in, 0x7FFF_FFFF, n_in + 5, 0x8000_0000, n_in, 0xC000_0001], dtype=np.uint32)
