@@ -37,7 +37,9 @@ def rtl_cycles(model, spikes: np.ndarray, lanes: int) -> tuple[float, int]:
         design = Path(tmp) / "design"
         generate_rtl(model, design, lanes, model_sha256="random_model")
         build(design, Path(tmp) / "build")
-        (res,) = run(Path(tmp) / "build", [SimCase.from_stream(design, encode_spikes(spikes), model.n_outputs)])
+        (res,) = run(
+            Path(tmp) / "build", [SimCase.from_stream(design, encode_spikes(spikes), model.n_outputs)]
+        )
     ends = np.array(res.end_cycles, dtype=np.int64)
     per_sample = np.diff(np.concatenate(([res.start_cycle - 1], ends)))
     mismatches = int((res.readout != golden.run(model, spikes).readout).any(axis=1).sum())
@@ -46,7 +48,9 @@ def rtl_cycles(model, spikes: np.ndarray, lanes: int) -> tuple[float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=500, help="samples through the C simulation and golden")
+    parser.add_argument(
+        "--samples", type=int, default=500, help="samples through the C simulation and golden"
+    )
     parser.add_argument("--rtl-samples", type=int, default=8, help="samples through the Verilog core (slow)")
     parser.add_argument("--timesteps", type=int, default=16)
     parser.add_argument("--lanes", type=int, nargs="+", default=[1, 4])
@@ -74,19 +78,23 @@ def main() -> None:
             csim_rate = len(spikes) / (time.perf_counter() - t0)
         modelled = hls_cycles_per_sample(model, spikes[: args.rtl_samples], lanes)
         measured, rtl_bad = rtl_cycles(model, spikes[: args.rtl_samples], lanes)
-        rows.append({
-            "P": lanes,
-            "compile_s": round(compile_s, 1),
-            "csim_samples/s": round(csim_rate, 1),
-            "golden_samples/s": round(golden_rate, 1),
-            "csim_mismatches": int((got != expected).any(axis=1).sum()),
-            "hls_modelled_cycles/sample": round(float(modelled.mean()), 1),
-            "rtl_measured_cycles/sample": round(measured, 1),
-            "rtl_mismatches": rtl_bad,
-        })
+        rows.append(
+            {
+                "P": lanes,
+                "compile_s": round(compile_s, 1),
+                "csim_samples/s": round(csim_rate, 1),
+                "golden_samples/s": round(golden_rate, 1),
+                "csim_mismatches": int((got != expected).any(axis=1).sum()),
+                "hls_modelled_cycles/sample": round(float(modelled.mean()), 1),
+                "rtl_measured_cycles/sample": round(measured, 1),
+                "rtl_mismatches": rtl_bad,
+            }
+        )
         print(format_table(rows[-1:], list(rows[-1])), flush=True)
-    print(f"\n784-256-10, density 0.1, 4-bit weights, 16-bit membranes, T={args.timesteps}, rate-coded MNIST: "
-          f"{args.samples} samples through csim and golden, cycles over the first {args.rtl_samples}")
+    print(
+        f"\n784-256-10, density 0.1, 4-bit weights, 16-bit membranes, T={args.timesteps}, rate-coded MNIST: "
+        f"{args.samples} samples through csim and golden, cycles over the first {args.rtl_samples}"
+    )
     print("hls_modelled_cycles: from the kernel's loop structure, unverified until Vitis HLS synthesizes it")
     print(format_table(rows, list(rows[0])))
     if args.json:

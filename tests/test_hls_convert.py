@@ -28,7 +28,11 @@ def _same_model(a, b) -> None:
         np.testing.assert_array_equal(la.threshold, lb.threshold)
         np.testing.assert_array_equal(la.bias, lb.bias)
         assert (la.weight_bits, la.membrane_bits, la.leak_shift, la.reset) == (
-            lb.weight_bits, lb.membrane_bits, lb.leak_shift, lb.reset)
+            lb.weight_bits,
+            lb.membrane_bits,
+            lb.leak_shift,
+            lb.reset,
+        )
 
 
 def test_layers_registered_under_their_class_names() -> None:
@@ -39,14 +43,26 @@ def test_layers_registered_under_their_class_names() -> None:
 
 
 def test_graph_layers_and_attributes(tmp_path) -> None:
-    model = random_model([9, 7, 3], seed=2, weight_bits=[5, 12], membrane_bits=[10, 32], leak_shift=[0, None],
-                         reset=["zero", "subtract"], readout="membrane", density=0.5)
+    model = random_model(
+        [9, 7, 3],
+        seed=2,
+        weight_bits=[5, 12],
+        membrane_bits=[10, 32],
+        leak_shift=[0, None],
+        reset=["zero", "subtract"],
+        readout="membrane",
+        density=0.5,
+    )
     graph = to_graph(model, tmp_path / "prj", lanes=[2, 4])
     names = [node.class_name for node in graph.get_layers()]
     assert names == ["SFEventInput", "SFEventDense", "SFEventDense"]
     first, last = sf_layers(graph)
     assert (first.get_attr("n_in"), first.get_attr("n_out"), first.get_attr("lanes")) == (9, 7, 2)
-    assert (first.get_attr("leak"), first.get_attr("leak_shift"), first.get_attr("reset")) == (True, 0, "zero")
+    assert (first.get_attr("leak"), first.get_attr("leak_shift"), first.get_attr("reset")) == (
+        True,
+        0,
+        "zero",
+    )
     assert first.get_attr("fires") and not first.get_attr("last")
     assert not last.get_attr("fires") and last.get_attr("last") and last.get_attr("readout") == "membrane"
     assert last.get_attr("leak") is False
@@ -73,13 +89,20 @@ def test_graph_layers_and_attributes(tmp_path) -> None:
 def test_graph_round_trip(seed: int, tmp_path) -> None:
     rng = np.random.default_rng(seed)
     sizes = [int(rng.integers(1, 30)) for _ in range(int(rng.integers(2, 5)))]
-    model = random_model(sizes, seed=seed, density=float(rng.choice([0.0, 0.1, 0.6, 1.0])),
-                         weight_bits=int(rng.integers(2, 17)), readout=str(rng.choice(["count", "membrane"])),
-                         leak_shift=[None, 0, 2][seed % 3])
+    model = random_model(
+        sizes,
+        seed=seed,
+        density=float(rng.choice([0.0, 0.1, 0.6, 1.0])),
+        weight_bits=int(rng.integers(2, 17)),
+        readout=str(rng.choice(["count", "membrane"])),
+        leak_shift=[None, 0, 2][seed % 3],
+    )
     lanes = int(rng.choice([1, 2, 4, 8, 16]))
     _same_model(graph_to_model(to_graph(model, tmp_path / "a", lanes=lanes)), model)
-    _same_model(graph_to_model(to_graph(model, tmp_path / "b", lanes=lanes,
-                                        capacity=full_capacity(model, lanes))), model)
+    _same_model(
+        graph_to_model(to_graph(model, tmp_path / "b", lanes=lanes, capacity=full_capacity(model, lanes))),
+        model,
+    )
 
 
 def test_fully_pruned_layer_is_padded(tmp_path) -> None:
@@ -139,7 +162,7 @@ def test_registration_is_idempotent() -> None:
 
 
 def test_backends_listed_after_a_plain_import_of_hls4ml() -> None:
-    """The entry point registers both backends at `import hls4ml`; a failing plugin would only print WARNING."""
+    """The entry point registers both backends at `import hls4ml` (a failing plugin only prints WARNING)."""
     code = "import hls4ml; print(sorted(hls4ml.backends.get_available_backends()))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "WARNING" not in done.stdout + done.stderr, done.stdout + done.stderr
@@ -159,9 +182,13 @@ def test_written_project_top_pragmas_and_readme(tmp_path) -> None:
     out = tmp_path / "prj"
     assert re.search(r"^set_top \$\{project_name\}_axis$", (out / "build_prj.tcl").read_text(), re.M)
     top = (out / "firmware" / "spikeforge_hls.cpp").read_text()
-    wrapper = top[top.index("void spikeforge_hls_axis("):]
-    for pragma in ("INTERFACE axis port=s_axis", "INTERFACE axis port=m_axis", "INTERFACE ap_ctrl_none port=return",
-                   "DATAFLOW"):
+    wrapper = top[top.index("void spikeforge_hls_axis(") :]
+    for pragma in (
+        "INTERFACE axis port=s_axis",
+        "INTERFACE axis port=m_axis",
+        "INTERFACE ap_ctrl_none port=return",
+        "DATAFLOW",
+    ):
         assert f"#pragma HLS {pragma}" in wrapper
     network = top[: top.index("void spikeforge_hls_axis(")]
     assert "#pragma HLS DATAFLOW" in network and network.count("nnet::sf_event_dense<") == 2
@@ -183,7 +210,7 @@ def test_written_project_top_pragmas_and_readme(tmp_path) -> None:
 
 
 def test_cycles_model_by_hand() -> None:
-    """One layer, P=2: fan-outs 3, 0, 1 -> 2, 0, 1 slots; per sample n_out + events + slots + T*(1 + n_out)."""
+    """One layer, P=2: fan-outs 3, 0, 1 -> 2, 0, 1 slots; n_out + events + slots + T(1 + n_out) a sample."""
     model = random_model([3, 4], seed=0, density=1.0)
     w = np.array([[1, 0, 0], [1, 0, 0], [-1, 0, 2], [0, 0, 0]], dtype=np.int8)
     model = dataclasses.replace(model, layers=(dataclasses.replace(model.layers[0], weight=w),))

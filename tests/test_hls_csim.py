@@ -44,8 +44,13 @@ def _shape(seed: int) -> dict:
         leak[0] = 0  # k = 0: the leak empties the membrane every step
     reset = [str(rng.choice(["subtract", "zero"])) for _ in range(n_layers)]
     return dict(
-        sizes=sizes, weight_bits=wb, membrane_bits=m, leak_shift=leak, reset=reset,
-        readout="membrane" if seed % 2 else "count", lanes=LANES[seed % 4],
+        sizes=sizes,
+        weight_bits=wb,
+        membrane_bits=m,
+        leak_shift=leak,
+        reset=reset,
+        readout="membrane" if seed % 2 else "count",
+        lanes=LANES[seed % 4],
     )
 
 
@@ -54,9 +59,14 @@ def _model(shape: dict, seed: int) -> HardwareModel:
     rng = np.random.default_rng(seed)
     n = len(shape["sizes"]) - 1
     model = random_model(
-        shape["sizes"], seed=seed, weight_bits=shape["weight_bits"], membrane_bits=shape["membrane_bits"],
+        shape["sizes"],
+        seed=seed,
+        weight_bits=shape["weight_bits"],
+        membrane_bits=shape["membrane_bits"],
         density=[float(rng.choice([0.05, 0.3, 0.7, 1.0])) for _ in range(n)],
-        leak_shift=shape["leak_shift"], reset=shape["reset"], readout=shape["readout"],
+        leak_shift=shape["leak_shift"],
+        reset=shape["reset"],
+        readout=shape["readout"],
         threshold_scale=float(rng.choice([0.3, 1.0, 3.0])),
     )
     if rng.random() < 0.3:  # exercise the clamp and the guard bits
@@ -82,8 +92,16 @@ def _packets(model: HardwareModel, rng: np.random.Generator) -> tuple[list[np.nd
         w, lst = list(stream.words), list(stream.last)
         for _ in range(int(rng.integers(0, 4))):
             pos = int(rng.integers(0, len(w)))  # before some word: never after the packet's TLAST
-            bad = int(rng.choice([model.n_inputs, model.n_inputs + 1, 0x7FFF_FFFF,
-                                  int(rng.integers(model.n_inputs, 1 << 31))]))
+            bad = int(
+                rng.choice(
+                    [
+                        model.n_inputs,
+                        model.n_inputs + 1,
+                        0x7FFF_FFFF,
+                        int(rng.integers(model.n_inputs, 1 << 31)),
+                    ]
+                )
+            )
             w.insert(pos, bad)
             lst.insert(pos, bool(rng.random() < 0.2))  # TLAST on an event word ends nothing
         trains.append(spikes)
@@ -119,7 +137,9 @@ def mismatches(lib: ctypes.CDLL, graph, models: list[HardwareModel], seed: int) 
 
 
 def _compiled(shape: dict, models: list[HardwareModel], out_dir):
-    graph = to_graph(models[0], out_dir, lanes=shape["lanes"], capacity=full_capacity(models[0], shape["lanes"]))
+    graph = to_graph(
+        models[0], out_dir, lanes=shape["lanes"], capacity=full_capacity(models[0], shape["lanes"])
+    )
     graph.compile()
     return graph
 
@@ -135,8 +155,10 @@ def test_random_models_match_golden(shape_seed: int, tmp_path) -> None:
 
 
 def test_hls4ml_predict_matches_golden(tmp_path) -> None:
-    """hls4ml's own API: convert, compile(), predict() on spike trains [B, T, n_in] -> exact int32 readouts."""
-    model = random_model([30, 12, 5], seed=7, membrane_bits=[32, 8], weight_bits=[16, 3], leak_shift=[0, None])
+    """hls4ml's own API: convert, compile(), predict() on spike trains [B, T, n_in]: exact int32 readouts."""
+    model = random_model(
+        [30, 12, 5], seed=7, membrane_bits=[32, 8], weight_bits=[16, 3], leak_shift=[0, None]
+    )
     graph = to_graph(model, tmp_path / "prj", lanes=[2, 1])
     graph.compile()
     spikes = np.random.default_rng(1).random((40, 8, 30)) < 0.5
@@ -145,8 +167,15 @@ def test_hls4ml_predict_matches_golden(tmp_path) -> None:
     np.testing.assert_array_equal(got, golden.run(model, spikes).readout)
 
 
-EDGE_SHAPE = dict(sizes=[12, 8, 5], weight_bits=[16, 16], membrane_bits=[32, 32], leak_shift=[3, None],
-                  reset=["subtract", "zero"], readout="count", lanes=2)
+EDGE_SHAPE = dict(
+    sizes=[12, 8, 5],
+    weight_bits=[16, 16],
+    membrane_bits=[32, 32],
+    leak_shift=[3, None],
+    reset=["subtract", "zero"],
+    readout="count",
+    lanes=2,
+)
 
 
 def _edge_models() -> list[HardwareModel]:
@@ -194,8 +223,9 @@ def test_edge_cases_match_golden(tmp_path) -> None:
                 got = decode_readout(Stream(words, last), model.n_outputs, closes)
                 np.testing.assert_array_equal(got, expected, err_msg=f"model {index}, {name}, {framing}")
     assert int(golden.run(models[3], cases["every input"]).readout.max()) > 0  # the extremes do fire
-    other = dataclasses.replace(models[0], layers=(dataclasses.replace(models[0].layers[0], leak_shift=2),
-                                                   models[0].layers[1]))
+    other = dataclasses.replace(
+        models[0], layers=(dataclasses.replace(models[0].layers[0], leak_shift=2), models[0].layers[1])
+    )
     with pytest.raises(SpikeforgeError, match=r"sf_dense0\.leak_shift"):
         load_model(graph, other, lib)
     # out-of-range addresses only: dropped, the readout is that of an empty sample
@@ -230,8 +260,15 @@ CLAMP_PER_EVENT = (
 
 def test_exact_sum_check_catches_a_per_event_clamp(tmp_path) -> None:
     """The random-model comparison fails on a kernel that clamps to m bits per event instead of once."""
-    shape = dict(sizes=[24, 6], weight_bits=[8], membrane_bits=[4], leak_shift=[None], reset=["subtract"],
-                 readout="membrane", lanes=1)
+    shape = dict(
+        sizes=[24, 6],
+        weight_bits=[8],
+        membrane_bits=[4],
+        leak_shift=[None],
+        reset=["subtract"],
+        readout="membrane",
+        lanes=1,
+    )
     models = [_model(shape, 50 + i) for i in range(12)]
     graph = _compiled(shape, models, tmp_path / "prj")
     bad, compared = mismatches(compiled_library(graph), graph, models, 0)

@@ -24,8 +24,12 @@ PROJECT = "spikeforge_hls"
 
 
 def _gxx(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["g++", "-std=c++11", "-Ifirmware/ap_types", "-Ifirmware", *args], cwd=cwd,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        ["g++", "-std=c++11", "-Ifirmware/ap_types", "-Ifirmware", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +37,12 @@ def project(tmp_path_factory) -> tuple[Path, Path]:
     """`spikeforge generate hls` on a random two-layer model: (model file, project folder)."""
     tmp = tmp_path_factory.mktemp("hls")
     model_file = random_model([20, 10, 4], seed=3, leak_shift=[2, None], membrane_bits=[12, 32]).save(
-        tmp / "model.npz")
+        tmp / "model.npz"
+    )
     out = tmp / "project"
-    assert main(["generate", "hls", str(model_file), "-o", str(out), "--lanes", "2", "--tb-samples", "6"]) == 0
+    assert (
+        main(["generate", "hls", str(model_file), "-o", str(out), "--lanes", "2", "--tb-samples", "6"]) == 0
+    )
     return model_file, out
 
 
@@ -50,8 +57,15 @@ def test_sources_are_cpp11(project) -> None:
 def test_project_test_bench_checks_golden_readouts(project) -> None:
     """The project's csim test bench (what Vitis HLS csim runs) passes, and fails on a wrong expectation."""
     _, out = project
-    build = _gxx(out, "-O1", '-DWEIGHTS_DIR="firmware/weights"', f"firmware/{PROJECT}.cpp", f"{PROJECT}_test.cpp",
-                 "-o", "csim_tb")
+    build = _gxx(
+        out,
+        "-O1",
+        '-DWEIGHTS_DIR="firmware/weights"',
+        f"firmware/{PROJECT}.cpp",
+        f"{PROJECT}_test.cpp",
+        "-o",
+        "csim_tb",
+    )
     assert build.returncode == 0, build.stderr[-3000:]
     run = subprocess.run(["./csim_tb"], cwd=out, capture_output=True, text=True)
     assert run.returncode == 0 and "24 output words checked, 0 mismatches" in run.stdout, run.stdout
@@ -72,8 +86,21 @@ def test_simulate_engine_hls_matches_golden(project, tmp_path, capsys) -> None:
     spikes = (np.random.default_rng(5).random((12, 7, 20)) < 0.4).astype(np.int8)
     np.save(tmp_path / "x.npy", spikes)
     capsys.readouterr()
-    assert main(["simulate", str(model_file), "--input", str(tmp_path / "x.npy"), "--engine", "hls", "--json",
-                 "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                str(model_file),
+                "--input",
+                str(tmp_path / "x.npy"),
+                "--engine",
+                "hls",
+                "--json",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     np.testing.assert_array_equal(np.array(out["readout"]), golden.run(model, spikes).readout)
     assert out["engine"] == "hls" and out["cycles_model"] == "unverified"
@@ -90,7 +117,7 @@ def test_hls_engine_by_name(tmp_path) -> None:
 
 
 def test_rtl_backend_is_the_verilog_core_of_the_same_graph(tmp_path) -> None:
-    """SFRTL writes exactly what generate_rtl writes for the model, builds it in Verilator, predicts golden."""
+    """SFRTL writes what generate_rtl writes for the model, builds it in Verilator, predicts golden."""
     model = random_model([14, 8, 5], seed=4, leak_shift=[1, None], readout="count")
     graph = to_graph(model, tmp_path / "prj", backend="SFRTL", lanes=[2, 1], model_sha256="ab" * 32)
     graph.compile()

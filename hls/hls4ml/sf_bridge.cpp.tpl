@@ -1,9 +1,9 @@
 
 // spikeforge: exact entry points of the C simulation (integer streams in and out, no floating point)
-#include "@TOP_HEADER@"
+#include "${top_header}"
 #include <cstring>
 
-@EXTERNS@
+${externs}
 
 // hls4ml's top reads the weights from firmware/weights/*.txt at its first call (C simulation
 // only): run one empty sample through the IP once, so that a replaced array is not read over.
@@ -22,7 +22,7 @@ static void sf_load_initial_weights() {
     beat.strb = -1;
     beat.last = 1;
     s_axis.write(beat);
-    @TOP@(s_axis, m_axis);
+    ${top}(s_axis, m_axis);
     while (!m_axis.empty()) {
         m_axis.read();
     }
@@ -33,7 +33,7 @@ extern "C" {
 // Replace one weight array of the compiled model (same shape): 0 on success.
 int sf_set_weight(const char *name, const long long *values, long n) {
     sf_load_initial_weights();
-@CASES@
+${cases}
     return -2;
 }
 
@@ -61,7 +61,7 @@ long sf_run(const unsigned int *words, const unsigned char *last, long n_words, 
             beat.last = last[i] ? 1 : 0;
             s_axis.write(beat);
         }
-        @TOP@(s_axis, m_axis);
+        ${top}(s_axis, m_axis);
         while (!m_axis.empty()) {
             sf_axis_t beat = m_axis.read();
             if (produced >= max_out) {

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "@TOP_HEADER@"
+#include "${top_header}"
 
 int main() {
     std::ifstream input("tb_data/sf_input.txt");
@@ -28,7 +28,7 @@ int main() {
         beat.last = last;
         s_axis.write(beat);
         if (last && (data >> 31)) {
-            @TOP@(s_axis, m_axis);
+            ${top}(s_axis, m_axis);
             while (!m_axis.empty()) {
                 sf_axis_t out = m_axis.read();
                 unsigned long want_data;

@@ -98,8 +98,10 @@ def rtl(model: Path, out_dir: Path, lanes: str, board: str | None, lut_budget: f
 @click.option("--tb-timesteps", default=8, show_default=True, type=click.IntRange(1, 100_000),
               help="Timesteps of each test-bench sample.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the test-bench samples.")
-def hls(model: Path, out_dir: Path, lanes: str, part: str, clock_ns: float, tb_samples: int, tb_timesteps: int,
-        seed: int) -> None:
+def hls(
+    model: Path, out_dir: Path, lanes: str, part: str, clock_ns: float, tb_samples: int, tb_timesteps: int,
+    seed: int,
+) -> None:
     """Write the hls4ml (Vitis HLS) project of MODEL: event-driven C++ with an AXI4-Stream top (SPEC 4)."""
     import numpy as np
 
@@ -116,11 +118,14 @@ def hls(model: Path, out_dir: Path, lanes: str, part: str, clock_ns: float, tb_s
     spikes = np.random.default_rng(seed).random((tb_samples, tb_timesteps, hw.n_inputs)) < 0.3
     words = write_test_vectors(out_dir, hw, spikes) if tb_samples else 0
     project = graph.config.get_project_name()
-    click.echo(f"{out_dir}: hls4ml project {project}, top {top_name(project)} (build_prj.tcl), part {part}, {clock_ns:g} ns")
+    click.echo(
+        f"{out_dir}: hls4ml project {project}, top {top_name(project)} (build_prj.tcl), "
+        f"part {part}, {clock_ns:g} ns"
+    )
     for node in sf_layers(graph):
         click.echo(
-            f"  {node.name}: {node.get_attr('n_in')} -> {node.get_attr('n_out')}, {node.get_attr('lanes')} lanes, "
-            f"{node.get_attr('slots')} fan-out slots"
+            f"  {node.name}: {node.get_attr('n_in')} -> {node.get_attr('n_out')}, "
+            f"{node.get_attr('lanes')} lanes, {node.get_attr('slots')} fan-out slots"
         )
     click.echo(f"  test bench: {tb_samples} samples (seed {seed}), {words} golden readout words in tb_data/")
 

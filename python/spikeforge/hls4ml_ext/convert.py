@@ -89,46 +89,55 @@ def dense_view(layer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     weight = layer.fanout_matrix() if hasattr(layer, "fanout_matrix") else layer.weight
     threshold = layer.neuron_threshold() if hasattr(layer, "neuron_threshold") else layer.threshold
     bias = layer.neuron_bias() if hasattr(layer, "neuron_bias") else layer.bias
-    return (np.asarray(weight, dtype=np.int64), np.asarray(threshold, dtype=np.int64),
-            np.asarray(bias, dtype=np.int64))
+    return (
+        np.asarray(weight, dtype=np.int64),
+        np.asarray(threshold, dtype=np.int64),
+        np.asarray(bias, dtype=np.int64),
+    )
 
 
-def layer_dicts(model: HardwareModel, lanes: int | Sequence[int] = 1,
-                capacity: Sequence[int] | None = None) -> list[dict]:
+def layer_dicts(
+    model: HardwareModel, lanes: int | Sequence[int] = 1, capacity: Sequence[int] | None = None
+) -> list[dict]:
     """The layer list of ``ModelGraph.from_layer_list``: the event input, then one SFEventDense per layer."""
     per = lanes_per_layer(model, lanes)
     if capacity is not None and len(capacity) != len(model.layers):
-        raise SpikeforgeError(f"capacity gives {len(capacity)} values but the model has {len(model.layers)} layers")
-    layers: list[dict] = [{"class_name": "SFEventInput", "name": "events_in", "inputs": ["input"],
-                           "input_shape": [1]}]
+        raise SpikeforgeError(
+            f"capacity gives {len(capacity)} values but the model has {len(model.layers)} layers"
+        )
+    layers: list[dict] = [
+        {"class_name": "SFEventInput", "name": "events_in", "inputs": ["input"], "input_shape": [1]}
+    ]
     for index, (layer, p) in enumerate(zip(model.layers, per, strict=True)):
         weight, threshold, bias = dense_view(layer)
         lists = fanout_lists(weight, p, None if capacity is None else capacity[index])
         last = index == len(model.layers) - 1
         widths = layer_widths(layer.n_in, layer.n_out, lists.slots, layer.weight_bits, layer.membrane_bits)
         state_bits = layer.n_out * (widths["membrane"] + widths["count"] + p * widths["accum"])
-        layers.append({
-            "class_name": "SFEventDense",
-            "name": f"sf_dense{index}",
-            "n_in": layer.n_in,
-            "n_out": layer.n_out,
-            "lanes": p,
-            "slots": lists.slots,
-            "weight_bits": layer.weight_bits,
-            "membrane_bits": layer.membrane_bits,
-            "leak": layer.leak_shift is not None,
-            "leak_shift": layer.leak_shift or 0,
-            "reset": layer.reset,
-            "fires": not (last and model.readout == "membrane"),
-            "last": last,
-            "readout": model.readout,
-            "state_in_bram": state_bits > BRAM_STATE_BITS,
-            "ptr_data": lists.ptr,
-            "neuron_data": lists.neuron,
-            "weight_data": lists.weight,
-            "threshold_data": threshold,
-            "bias_data": bias,
-        })
+        layers.append(
+            {
+                "class_name": "SFEventDense",
+                "name": f"sf_dense{index}",
+                "n_in": layer.n_in,
+                "n_out": layer.n_out,
+                "lanes": p,
+                "slots": lists.slots,
+                "weight_bits": layer.weight_bits,
+                "membrane_bits": layer.membrane_bits,
+                "leak": layer.leak_shift is not None,
+                "leak_shift": layer.leak_shift or 0,
+                "reset": layer.reset,
+                "fires": not (last and model.readout == "membrane"),
+                "last": last,
+                "readout": model.readout,
+                "state_in_bram": state_bits > BRAM_STATE_BITS,
+                "ptr_data": lists.ptr,
+                "neuron_data": lists.neuron,
+                "weight_data": lists.weight,
+                "threshold_data": threshold,
+                "bias_data": bias,
+            }
+        )
     return layers
 
 
@@ -144,7 +153,7 @@ def to_graph(
     clock_period: float = DEFAULT_CLOCK_NS,
     model_sha256: str | None = None,
 ):
-    """An hls4ml ``ModelGraph`` of ``model`` for ``backend`` ("SFVitis" or "SFRTL"), writing to ``output_dir``.
+    """An hls4ml ``ModelGraph`` of ``model`` for ``backend`` ("SFVitis" or "SFRTL") writing to ``output_dir``.
 
     ``capacity``: fan-out slots per layer (default: what the model needs); a graph built with
     ``full_capacity`` accepts any model of the same sizes and bits at run time.
@@ -194,15 +203,17 @@ def graph_to_model(graph) -> HardwareModel:
             nz = values[slots] != 0
             weight[neuron[slots][nz], i] = values[slots][nz]
         wb = node.get_attr("weight_bits")
-        layers.append(DenseLayer(
-            weight=weight.astype(weight_dtype(wb)),
-            threshold=node.get_weights("threshold").data.astype(np.int32),
-            bias=node.get_weights("bias").data.astype(np.int32),
-            weight_bits=wb,
-            membrane_bits=node.get_attr("membrane_bits"),
-            leak_shift=node.get_attr("leak_shift") if node.get_attr("leak") else None,
-            reset=node.get_attr("reset"),
-            name=f"layer{index}",
-        ))
+        layers.append(
+            DenseLayer(
+                weight=weight.astype(weight_dtype(wb)),
+                threshold=node.get_weights("threshold").data.astype(np.int32),
+                bias=node.get_weights("bias").data.astype(np.int32),
+                weight_bits=wb,
+                membrane_bits=node.get_attr("membrane_bits"),
+                leak_shift=node.get_attr("leak_shift") if node.get_attr("leak") else None,
+                reset=node.get_attr("reset"),
+                name=f"layer{index}",
+            )
+        )
         readout = node.get_attr("readout")
     return HardwareModel(layers=tuple(layers), readout=readout)

@@ -25,8 +25,9 @@ def _activity(model: HardwareModel, activity: Activity | np.ndarray) -> Activity
     return activity if isinstance(activity, Activity) else measured(model, activity)
 
 
-def hls_layer_cycles(model: HardwareModel, activity: Activity | np.ndarray,
-                     lanes: int | Sequence[int] = 1) -> np.ndarray:
+def hls_layer_cycles(
+    model: HardwareModel, activity: Activity | np.ndarray, lanes: int | Sequence[int] = 1
+) -> np.ndarray:
     """Modelled cycles [L, B] of every layer for every sample. ``activity``: an estimate Activity (measured
     or assumed rates per layer input) or input spike trains [B, T, n_inputs] (measured with golden)."""
     per = lanes_per_layer(model, lanes)
@@ -43,14 +44,19 @@ def hls_layer_cycles(model: HardwareModel, activity: Activity | np.ndarray,
     return np.stack(rows)
 
 
-def hls_cycles_per_sample(model: HardwareModel, activity: Activity | np.ndarray,
-                          lanes: int | Sequence[int] = 1) -> np.ndarray:
+def hls_cycles_per_sample(
+    model: HardwareModel, activity: Activity | np.ndarray, lanes: int | Sequence[int] = 1
+) -> np.ndarray:
     """Modelled interval of each sample [B] in cycles: the busiest layer (DATAFLOW)."""
     return hls_layer_cycles(model, activity, lanes).max(axis=0)
 
 
-def hls_cycles_report(model: HardwareModel, activity: Activity | np.ndarray, lanes: int | Sequence[int] = 1,
-                      clock_mhz: float = 100.0) -> dict[str, Any]:
+def hls_cycles_report(
+    model: HardwareModel,
+    activity: Activity | np.ndarray,
+    lanes: int | Sequence[int] = 1,
+    clock_mhz: float = 100.0,
+) -> dict[str, Any]:
     """JSON-able summary of the modelled HLS kernel timing, labelled unverified."""
     layers = hls_layer_cycles(model, activity, lanes)
     cycles = float(layers.max(axis=0).mean())
@@ -58,7 +64,7 @@ def hls_cycles_report(model: HardwareModel, activity: Activity | np.ndarray, lan
         "backend": "hls",
         "verified": VERIFIED,
         "basis": "loop structure of the HLS kernel (II=1 per word, fan-out slot and neuron update), "
-                 "unverified until Vitis HLS synthesizes it",
+        "unverified until Vitis HLS synthesizes it",
         "lanes": lanes_per_layer(model, lanes),
         "cycles_per_sample": cycles,
         "layer_cycles": [float(c) for c in layers.mean(axis=1)],

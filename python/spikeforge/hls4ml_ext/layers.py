@@ -84,21 +84,32 @@ class SFEventDense(Layer):
 
     def initialize(self) -> None:
         widths = layer_widths(
-            self.get_attr("n_in"), self.get_attr("n_out"), self.get_attr("slots"),
-            self.get_attr("weight_bits"), self.get_attr("membrane_bits"),
+            self.get_attr("n_in"),
+            self.get_attr("n_out"),
+            self.get_attr("slots"),
+            self.get_attr("weight_bits"),
+            self.get_attr("membrane_bits"),
         )
         signed = {"weight", "threshold", "bias", "membrane", "accum", "sum"}
         index = self.index
         for name in ("accum", "sum", "membrane", "count"):
             precision = IntegerPrecisionType(width=widths[name], signed=name in signed)
             self.set_attr(f"{name}_t", NamedType(f"sf_{name}{index}_t", precision))
-        for name, var in (("ptr", "sf_ptr"), ("neuron", "sf_neuron"), ("weight", "sf_w"),
-                          ("threshold", "sf_theta"), ("bias", "sf_b")):
+        for name, var in (
+            ("ptr", "sf_ptr"),
+            ("neuron", "sf_neuron"),
+            ("weight", "sf_w"),
+            ("threshold", "sf_theta"),
+            ("bias", "sf_b"),
+        ):
             data = np.asarray(self.get_attr(f"{name}_data"), dtype=np.int64)
             precision = IntegerPrecisionType(width=widths[name], signed=name in signed)
             self.add_weights_variable(
-                name=name, var_name=f"{var}{{index}}", type_name=f"sf_{name}{{index}}_t",
-                precision=precision, data=data,
+                name=name,
+                var_name=f"{var}{{index}}",
+                type_name=f"sf_{name}{{index}}_t",
+                precision=precision,
+                data=data,
             )
         self.add_output_variable([1], precision=word_precision())
 

@@ -10,7 +10,7 @@ MAX_STREAM_DEPTH = 1024
 
 
 class SFStreamDepth(OptimizerPass):
-    """Size the FIFO after each SF layer for one timestep's events (hls4ml sizes it to the nominal shape: 1)."""
+    """Size the FIFO after each SF layer for one timestep's events (hls4ml sizes it to the nominal shape)."""
 
     def match(self, node) -> bool:
         if not node.class_name.startswith("SFEvent"):

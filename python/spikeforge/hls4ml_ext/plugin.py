@@ -27,7 +27,10 @@ def register(register_backend: Callable | None = None, register_writer: Callable
     register_backend = register_backend or hls_register_backend
     register_writer = register_writer or hls_register_writer
     register_layers()
-    for name, writer, backend in (("SFVitis", SFVitisWriter, SFVitisBackend), ("SFRTL", SFRTLWriter, SFRTLBackend)):
+    for name, writer, backend in (
+        ("SFVitis", SFVitisWriter, SFVitisBackend),
+        ("SFRTL", SFRTLWriter, SFRTLBackend),
+    ):
         if name not in writer_map:  # a backend's constructor looks its writer up: writer first
             register_writer(name, writer)
         if name.lower() not in backend_map:

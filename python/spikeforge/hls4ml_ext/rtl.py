@@ -48,8 +48,9 @@ class SFRTLBackend(Backend):
         super().__init__(NAME)
         self.writer = get_writer(NAME)
         self._default_flow = register_flow("ip", [], backend=self.name)
-        self._writer_flow = register_flow("write", [f"{NAME.lower()}:write_rtl"], requires=[self._default_flow],
-                                          backend=self.name)
+        self._writer_flow = register_flow(
+            "write", [f"{NAME.lower()}:write_rtl"], requires=[self._default_flow], backend=self.name
+        )
 
     def create_initial_config(self, part="xc7z020clg400-1", clock_period=10, io_type="io_stream", **_):
         return {

@@ -1,4 +1,4 @@
-"""C++ templates of the SF layers: the layer's config struct (parameters.h) and its call in the top function."""
+"""C++ templates of the SF layers: the config struct (parameters.h) and the call in the top function."""
 
 from __future__ import annotations
 

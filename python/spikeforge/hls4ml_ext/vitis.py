@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 from pathlib import Path
+from string import Template
 
 import numpy as np
 from hls4ml.backends import VitisBackend
@@ -43,8 +44,17 @@ def _replace_once(text: str, old: str, new: str, where: str) -> str:
     return text.replace(old, new)
 
 
+def render(template: str, **values) -> str:
+    """A packaged template of hls/hls4ml filled strictly (a missing value raises KeyError)."""
+    return Template(packaged("hls", "hls4ml", template).read_text()).substitute(values)
+
+
+def _fifo_depth(words: int) -> int:
+    return max(2, min(1024, words))
+
+
 class SFVitisWriter(VitisWriter):
-    """hls4ml's Vitis writer plus the AXI4-Stream top, its csim test bench, the bridge's exact entry points."""
+    """hls4ml's Vitis writer plus the AXI4-Stream top, its csim test bench and exact bridge entry points."""
 
     def write_hls(self, model) -> None:
         super().write_hls(model)
@@ -60,30 +70,19 @@ class SFVitisWriter(VitisWriter):
     def _write_axis_top(model, out: Path, project: str) -> None:
         top = top_name(project)
         (out / "firmware" / f"{top}.h").write_text(
-            f"#ifndef {top.upper()}_H_\n#define {top.upper()}_H_\n\n"
-            f'#include "{project}.h"\n#include "nnet_utils/{AXIS_HEADER}"\n\n'
-            f"// SPEC 4 accelerator IP: event words in, readout words out, TLAST at packet ends\n"
-            f"void {top}(hls::stream<sf_axis_t> &s_axis, hls::stream<sf_axis_t> &m_axis);\n\n#endif\n"
+            render("sf_axis_top.h.tpl", guard=f"{top.upper()}_H_", project=project, top=top)
         )
         (inp,), (outp,) = model.get_input_variables(), model.get_output_variables()
-        depth = max(2, min(1024, sf_layers(model)[0].get_attr("n_in") + 2))
-        wrapper = f"""
-#include "{top}.h"
-
-void {top}(hls::stream<sf_axis_t> &s_axis, hls::stream<sf_axis_t> &m_axis) {{
-    #pragma HLS INTERFACE axis port=s_axis
-    #pragma HLS INTERFACE axis port=m_axis
-    #pragma HLS INTERFACE ap_ctrl_none port=return
-    #pragma HLS DATAFLOW
-    hls::stream<{inp.type.name}> sf_events("sf_events");
-    #pragma HLS STREAM variable=sf_events depth={depth}
-    hls::stream<{outp.type.name}> sf_readouts("sf_readouts");
-    #pragma HLS STREAM variable=sf_readouts depth={max(2, min(1024, outp_n_out(model) + 2))}
-    nnet::sf_axis_to_events<{inp.type.name}>(s_axis, sf_events);
-    {project}(sf_events, sf_readouts);
-    nnet::sf_events_to_axis<{outp.type.name}>(sf_readouts, m_axis);
-}}
-"""
+        layers = sf_layers(model)
+        wrapper = render(
+            "sf_axis_top.cpp.tpl",
+            top=top,
+            project=project,
+            input_t=inp.type.name,
+            result_t=outp.type.name,
+            in_depth=_fifo_depth(layers[0].get_attr("n_in") + 2),
+            out_depth=_fifo_depth(layers[-1].get_attr("n_out") + 2),
+        )
         with open(out / "firmware" / f"{project}.cpp", "a") as f:
             f.write(wrapper)
 
@@ -100,26 +99,28 @@ void {top}(hls::stream<sf_axis_t> &s_axis, hls::stream<sf_axis_t> &m_axis) {{
                     f"        for (long i = 0; i < n; i++) {var.name}[i] = values[i];\n"
                     f"        return 0;\n    }}"
                 )
-        text = (packaged("hls", "hls4ml", "sf_bridge.cpp.tpl").read_text()
-                .replace("@TOP_HEADER@", f"firmware/{top_name(project)}.h")
-                .replace("@TOP@", top_name(project))
-                .replace("@EXTERNS@", "\n".join(externs))
-                .replace("@CASES@", "\n".join(cases)))
+        text = render(
+            "sf_bridge.cpp.tpl",
+            top_header=f"firmware/{top_name(project)}.h",
+            top=top_name(project),
+            externs="\n".join(externs),
+            cases="\n".join(cases),
+        )
         with open(out / f"{project}_bridge.cpp", "a") as f:
             f.write(text)
 
     @staticmethod
     def _write_axis_test_bench(out: Path, project: str) -> None:
-        text = packaged("hls", "hls4ml", "sf_test.cpp.tpl").read_text()
-        text = text.replace("@TOP_HEADER@", f"firmware/{top_name(project)}.h").replace("@TOP@", top_name(project))
+        text = render("sf_test.cpp.tpl", top_header=f"firmware/{top_name(project)}.h", top=top_name(project))
         (out / f"{project}_test.cpp").write_text(text)
         (out / "tb_data").mkdir(exist_ok=True)
 
     @staticmethod
     def _set_top(out: Path, project: str) -> None:
         path = out / "build_prj.tcl"
-        text = _replace_once(path.read_text(), "set_top ${project_name}\n", "set_top ${project_name}_axis\n",
-                             str(path))
+        text = _replace_once(
+            path.read_text(), "set_top ${project_name}\n", "set_top ${project_name}_axis\n", str(path)
+        )
         path.write_text(text)
 
     @staticmethod
@@ -130,16 +131,15 @@ void {top}(hls::stream<sf_axis_t> &s_axis, hls::stream<sf_axis_t> &m_axis) {{
             f"{'block RAM' if n.get_attr('state_in_bram') else 'LUT RAM'} |"
             for n in sf_layers(model)
         )
-        text = (packaged("hls", "hls4ml", "README.md.tpl").read_text()
-                .replace("@PROJECT@", project).replace("@TOP@", top_name(project))
-                .replace("@PART@", str(model.config.get_config_value("Part")))
-                .replace("@CLOCK@", str(model.config.get_config_value("ClockPeriod")))
-                .replace("@LAYERS@", layers))
+        text = render(
+            "README.md.tpl",
+            project=project,
+            top=top_name(project),
+            part=model.config.get_config_value("Part"),
+            clock=model.config.get_config_value("ClockPeriod"),
+            layers=layers,
+        )
         (out / "README.md").write_text(text)
-
-
-def outp_n_out(model) -> int:
-    return sf_layers(model)[-1].get_attr("n_out")
 
 
 class SFVitisBackend(VitisBackend):
@@ -169,15 +169,28 @@ class SFVitisBackend(VitisBackend):
         requires.append(template_flow)
         self._default_flow = register_flow("ip", None, requires=requires, backend=self.name)
 
-    def create_initial_config(self, part="xc7z020clg400-1", clock_period=10, clock_uncertainty="27%",
-                              io_type="io_stream", namespace=None, write_weights_txt=True, write_tar=False,
-                              **_):
+    def create_initial_config(
+        self,
+        part="xc7z020clg400-1",
+        clock_period=10,
+        clock_uncertainty="27%",
+        io_type="io_stream",
+        namespace=None,
+        write_weights_txt=True,
+        write_tar=False,
+        **_,
+    ):
         """hls4ml's Vitis config, always io_stream. Weights are initialized arrays for synthesis and, in
         the C simulation, read from firmware/weights/*.txt (g++ compiles large initialized arrays of
         ap_int for minutes); the bridge can replace them at run time."""
         config = super().create_initial_config(
-            part=part, clock_period=clock_period, clock_uncertainty=clock_uncertainty, io_type="io_stream",
-            namespace=None, write_weights_txt=True, write_tar=write_tar,
+            part=part,
+            clock_period=clock_period,
+            clock_uncertainty=clock_uncertainty,
+            io_type="io_stream",
+            namespace=None,
+            write_weights_txt=True,
+            write_tar=write_tar,
         )
         return config
 
@@ -201,7 +214,9 @@ def compiled_library(model) -> ctypes.CDLL:
     return lib
 
 
-def run_stream(lib: ctypes.CDLL, words: np.ndarray, last: np.ndarray, max_out: int) -> tuple[np.ndarray, np.ndarray]:
+def run_stream(
+    lib: ctypes.CDLL, words: np.ndarray, last: np.ndarray, max_out: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Feed one AXI4-Stream (TDATA, TLAST) to a compiled C simulation; return the output stream."""
     fn = lib.sf_run
     fn.restype = ctypes.c_long
@@ -209,8 +224,14 @@ def run_stream(lib: ctypes.CDLL, words: np.ndarray, last: np.ndarray, max_out: i
     last = np.ascontiguousarray(last, dtype=np.uint8)
     out = np.zeros(max(1, max_out), dtype=np.uint32)
     out_last = np.zeros(max(1, max_out), dtype=np.uint8)
-    n = fn(words.ctypes.data_as(ctypes.c_void_p), last.ctypes.data_as(ctypes.c_void_p), ctypes.c_long(words.size),
-           out.ctypes.data_as(ctypes.c_void_p), out_last.ctypes.data_as(ctypes.c_void_p), ctypes.c_long(out.size))
+    n = fn(
+        words.ctypes.data_as(ctypes.c_void_p),
+        last.ctypes.data_as(ctypes.c_void_p),
+        ctypes.c_long(words.size),
+        out.ctypes.data_as(ctypes.c_void_p),
+        out_last.ctypes.data_as(ctypes.c_void_p),
+        ctypes.c_long(out.size),
+    )
     if n == -1:
         raise SpikeforgeError("the input stream ends without TLAST on a marker (an incomplete packet)")
     if n < 0:
@@ -228,7 +249,17 @@ def load_model(graph, model: HardwareModel, lib: ctypes.CDLL | None = None) -> N
     if len(model.layers) != len(nodes):
         raise SpikeforgeError(f"the model has {len(model.layers)} layers but the compiled graph {len(nodes)}")
     wanted = layer_dicts(model, lanes, caps)[1:]
-    keys = ("n_in", "n_out", "weight_bits", "membrane_bits", "leak", "leak_shift", "reset", "fires", "readout")
+    keys = (
+        "n_in",
+        "n_out",
+        "weight_bits",
+        "membrane_bits",
+        "leak",
+        "leak_shift",
+        "reset",
+        "fires",
+        "readout",
+    )
     fn = lib.sf_set_weight
     fn.restype = ctypes.c_int
     for node, want in zip(nodes, wanted, strict=True):
