@@ -32,6 +32,7 @@ struct sf_event_dense_config {
     static const unsigned n_out = 1;
     static const unsigned lanes = 1;      // synapses per cycle P
     static const unsigned slots = 1;      // capacity of the fan-out lists, in slots of `lanes` synapses
+    static const unsigned max_fanout_slots = 1; // slots of the longest possible list: ceil(n_out / lanes)
     static const bool leak = false;       // false: integrate-and-fire (no leak)
     static const unsigned leak_shift = 0; // k of v - (v >> k); 0 empties the membrane every step
     static const bool reset_zero = false; // false: subtract the threshold on a spike
@@ -93,6 +94,7 @@ SFWords:
             SFFanout:
                 for (typename CONFIG_T::ptr_t s = first; s < end; s++) {
                     #pragma HLS PIPELINE II=1
+                    #pragma HLS LOOP_TRIPCOUNT min=0 max=CONFIG_T::max_fanout_slots
                     #pragma HLS DEPENDENCE variable=acc inter false
                     for (unsigned p = 0; p < CONFIG_T::lanes; p++) {
                         #pragma HLS UNROLL

@@ -14,6 +14,7 @@ _CONFIG = """struct config{index} : nnet::sf_event_dense_config {{
     static const unsigned n_out = {n_out};
     static const unsigned lanes = {lanes};
     static const unsigned slots = {slots};
+    static const unsigned max_fanout_slots = {max_fanout_slots};
     static const bool leak = {leak};
     static const unsigned leak_shift = {leak_shift};
     static const bool reset_zero = {reset_zero};
@@ -53,6 +54,7 @@ class SFEventDenseConfigTemplate(LayerConfigTemplate):
         params = self._default_config_params(node)
         params["reset_zero"] = _lower(node.get_attr("reset") == "zero")
         params["count_readout"] = _lower(node.get_attr("readout") == "count")
+        params["max_fanout_slots"] = -(-node.get_attr("n_out") // node.get_attr("lanes"))
         for name in ("ptr", "neuron", "weight", "threshold", "bias"):
             params[f"{name}_t"] = node.get_weights(name).type
         return _CONFIG.format(**params)
