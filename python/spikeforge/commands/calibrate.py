@@ -23,12 +23,15 @@ def calibrate(configs: int, jobs: int, work_dir: Path, constants: Path | None, n
               as_json: bool, quiet: bool) -> None:
     """Fit the resource/latency model constants against Yosys synthesis and RTL simulation."""
     from spikeforge.calibrate.run import CalibrationConfig, run, table_rows
-    from spikeforge.commands.common import print_json
+    from spikeforge.commands.common import check_output_dir, print_json, read_constants
     from spikeforge.errors import SpikeforgeError
     from spikeforge.report import format_table
 
     if configs < 3 or jobs < 1:
         raise SpikeforgeError(f"--configs must be at least 3 and --jobs at least 1, got {configs} and {jobs}")
+    check_output_dir(work_dir)
+    if constants is not None:
+        read_constants(constants)
     report = run(CalibrationConfig(work_dir=work_dir, configs=configs, jobs=jobs, constants=constants,
                                    latency=not no_latency, refit=not no_refit, quiet=quiet))
     if as_json:

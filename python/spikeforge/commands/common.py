@@ -21,11 +21,15 @@ def load_npy(path: Path, what: str) -> np.ndarray:
     if not path.is_file():
         raise SpikeforgeError(f"{path}: no such {what} file")
     try:
-        return np.load(path, allow_pickle=False)
+        array = np.load(path, allow_pickle=False)
     except ValueError as exc:
         raise SpikeforgeError(f"{path}: not a readable .npy {what} file ({exc})") from None
     except (OSError, EOFError) as exc:
         raise SpikeforgeError(f"{path}: cannot read {what} file ({exc})") from None
+    if not isinstance(array, np.ndarray):  # a .npz (zip) archive: np.load hands back a lazy file
+        array.close()
+        raise SpikeforgeError(f"{path}: a .npz archive, not a .npy {what} file")
+    return array
 
 
 def load_model_file(path: Path) -> Any:
@@ -44,6 +48,20 @@ def load_model_file(path: Path) -> Any:
             raise SpikeforgeError(f"{path}: is a training checkpoint (PyTorch), not a hardware model file; "
                                   "give the model.npz written beside it")
     return HardwareModel.load(path)
+
+
+def read_constants(path: Path, option: str = "--constants") -> dict[str, Any]:
+    """Model constants from a `spikeforge calibrate` JSON file, or one sentence naming the file."""
+    from spikeforge.estimate.calibration import load_constants
+
+    if path.is_dir():
+        raise SpikeforgeError(f"{option} {path}: is a folder, not a constants JSON file")
+    try:
+        return load_constants(path)
+    except UnicodeDecodeError:
+        raise SpikeforgeError(f"{option} {path}: not a UTF-8 text file, so not a constants JSON file") from None
+    except (RecursionError, ValueError, AttributeError, TypeError):
+        raise SpikeforgeError(f"{option} {path}: not a constants JSON file from `spikeforge calibrate`") from None
 
 
 def check_output_dir(path: Path, option: str = "--output") -> Path:

@@ -7,21 +7,22 @@ from pathlib import Path
 import click
 
 from spikeforge.boards import DEFAULT_BOARD
+from spikeforge.commands.common import finite
 
 
 @click.command()
 @click.argument("checkpoint", type=click.Path(path_type=Path))
 @click.option("--board", default=DEFAULT_BOARD, show_default=True, help="Board whose headroom limits are the default budgets (`spikeforge boards` lists them).")
-@click.option("--bram", type=click.FloatRange(min=0), help="BRAM18 budget (absolute count).")
-@click.option("--lut", type=click.FloatRange(min=0), help="LUT budget (absolute count).")
-@click.option("--latency-us", type=click.FloatRange(min=0), help="Latency budget per sample in microseconds (measured activity).")
+@click.option("--bram", type=click.FloatRange(min=0), callback=finite, help="BRAM18 budget (absolute count).")
+@click.option("--lut", type=click.FloatRange(min=0), callback=finite, help="LUT budget (absolute count).")
+@click.option("--latency-us", type=click.FloatRange(min=0), callback=finite, help="Latency budget per sample in microseconds (measured activity).")
 @click.option("--method", default="minimax", show_default=True,
               type=click.Choice(["minimax", "sequential", "uniform-bits", "magnitude", "imp"]), help="Compression method.")
 @click.option("--finetune-epochs", default=6, show_default=True, type=click.IntRange(0), help="Finetuning epochs in total.")
 @click.option("--max-compress-epochs", default=10, show_default=True, type=click.IntRange(1), help="Cap per node of the minimax phase.")
-@click.option("--y-init", default=10.0, show_default=True, type=click.FloatRange(min=0),
+@click.option("--y-init", default=10.0, show_default=True, type=click.FloatRange(min=0), callback=finite,
               help="Initial LeastS duals y_l (the paper's 10): strength of the proximal shrink (see MinimaxConfig).")
-@click.option("--min-accuracy", type=click.FloatRange(0, 100),
+@click.option("--min-accuracy", type=click.FloatRange(0, 100), callback=finite,
               help="Fail the run (writing nothing) if the compressed hardware test accuracy is below this percentage.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path), help="Output directory.")

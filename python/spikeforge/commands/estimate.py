@@ -55,9 +55,9 @@ def estimate(model: Path, board: str, lanes: str, lut_budget: float | None, data
     per_layer = [] if auto else parse_lanes(lanes, len(hw.layers))
     steps = timesteps or int(hw.extra.get("timesteps", activity.DEFAULT_TIMESTEPS))
     measured = _activity(hw, dataset, split, samples, activity_path, steps, timesteps)
-    from spikeforge.estimate.calibration import load_constants
+    from spikeforge.commands.common import read_constants
 
-    constants = load_constants(constants_path) if constants_path is not None else None
+    constants = read_constants(constants_path) if constants_path is not None else None
     choice = auto_lanes(hw, target, measured, lut_budget, constants, clock_mhz, echo=not quiet) if auto else None
     if choice is not None:
         per_layer = list(choice.lanes)

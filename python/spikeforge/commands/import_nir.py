@@ -24,7 +24,7 @@ import click
 def import_nir(nir_file: Path, output_dir: Path, dt: float, discretization: str, tau_convention: str, weight_bits: int | None,
                dataset: str | None, timesteps: int, encoder: str) -> None:
     """Import NIR_FILE (Affine/Linear + LIF/IF, LI/I readout) as a spikeforge checkpoint, reporting the approximation."""
-    from spikeforge.atomic import atomic_write_json, atomic_write_text
+    from spikeforge.atomic import atomic_write_json, atomic_write_text, incomplete_while_writing
     from spikeforge.commands.common import check_output_dir
     from spikeforge.hw.model import file_sha256
     from spikeforge.nir_io import Timing, import_graph, read_graph
@@ -33,18 +33,21 @@ def import_nir(nir_file: Path, output_dir: Path, dt: float, discretization: str,
     check_output_dir(output_dir)
     timing = Timing(dt=dt, discretization=discretization, tau_convention=tau_convention)
     model, report = import_graph(read_graph(nir_file), timing, weight_bits=weight_bits, source=str(nir_file))
-    output_dir.mkdir(parents=True, exist_ok=True)
     meta = {"source": "nir", "nir_file": str(nir_file), "nir_sha256": file_sha256(nir_file)}
+    hw = None
     if dataset is not None:
         from spikeforge.nir_io.evaluate import evaluate_on_dataset
 
         hw, report.evaluation = evaluate_on_dataset(model, dataset, timesteps, encoder, meta)
-        hw.save(output_dir / "model.npz")
+    with incomplete_while_writing(output_dir, "spikeforge import-nir"):
+        if hw is not None:
+            hw.save(output_dir / "model.npz")
+        save_checkpoint(output_dir / "checkpoint.pt", model, meta=meta | {"nir_import": report.to_json()})
+        atomic_write_json(output_dir / "nir_import.json", report.to_json())
+        atomic_write_text(output_dir / "nir_import.md", report.to_markdown())
+    if report.evaluation:
         click.echo(f"{dataset} test accuracy: float {100 * report.evaluation['float_accuracy']:.2f}%, "
                    f"hardware {100 * report.evaluation['hardware_accuracy']:.2f}%")
-    save_checkpoint(output_dir / "checkpoint.pt", model, meta=meta | {"nir_import": report.to_json()})
-    atomic_write_json(output_dir / "nir_import.json", report.to_json())
-    atomic_write_text(output_dir / "nir_import.md", report.to_markdown())
     for i, layer in enumerate(report.layers):
         leak = "no leak" if layer.leak is None else (
             f"k={layer.leak.leak_shift}, retention {layer.leak.retention_ours:.4g} vs {layer.leak.retention_target_min:.4g}"

@@ -50,8 +50,8 @@ class Timing:
     tau_convention: str = "nir"
 
     def __post_init__(self) -> None:
-        if not self.dt > 0:
-            raise SpikeforgeError(f"dt must be a positive number of seconds, got {self.dt}")
+        if not 0 < self.dt < math.inf:
+            raise SpikeforgeError(f"--dt must be a positive, finite number of seconds, got {self.dt}")
         if self.discretization not in DISCRETIZATIONS:
             raise SpikeforgeError(f"unknown discretization {self.discretization!r}; choose one of {', '.join(DISCRETIZATIONS)}")
         if self.tau_convention not in TAU_CONVENTIONS:

@@ -165,6 +165,8 @@ PASS_THROUGH = (nir.Input, nir.Output, nir.Flatten)
 def read_graph(path: str | os.PathLike) -> nir.NIRGraph:
     """Read a .nir file (nir 1.0.8) without its type check, which rejects norse's batched Input shapes."""
     path = Path(path)
+    if path.is_dir():
+        raise SpikeforgeError(f"{path}: is a folder, not a NIR file")
     if not path.is_file():
         raise SpikeforgeError(f"{path}: no such NIR file")
     try:
