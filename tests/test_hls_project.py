@@ -121,7 +121,7 @@ def test_rtl_backend_is_the_verilog_core_of_the_same_graph(tmp_path) -> None:
     model = random_model([14, 8, 5], seed=4, leak_shift=[1, None], readout="count")
     graph = to_graph(model, tmp_path / "prj", backend="SFRTL", lanes=[2, 1], model_sha256="ab" * 32)
     graph.compile()
-    design = tmp_path / "prj" / "rtl"
+    design = tmp_path / "prj"
     direct = tmp_path / "direct"
     manifest = generate_rtl(model, direct, [2, 1], model_sha256="ab" * 32)
     for name in [*manifest["sources"], *manifest.get("memory_images", []), "manifest.json"]:

@@ -22,12 +22,12 @@ from spikeforge.hw.events import encode_spikes
 from spikeforge.hw.golden import check_spike_trains
 
 NAME = "SFRTL"
-DESIGN_DIR = "rtl"
-BUILD_DIR = "verilator"
+BUILD_DIR = "verilator"  # inside the design folder, made by compile() only
 
 
 def design_dir(model) -> Path:
-    return Path(model.config.get_output_dir()) / DESIGN_DIR
+    """The graph's output folder is the design folder (what `generate rtl` writes)."""
+    return Path(model.config.get_output_dir())
 
 
 class SFRTLWriter(Writer):
@@ -91,7 +91,7 @@ class SFRTLBackend(Backend):
         design = design_dir(model)
         if not (design / "manifest.json").is_file():
             raise SpikeforgeError(f"{design} holds no written design; call write() first")
-        build(design, Path(model.config.get_output_dir()) / BUILD_DIR)
+        build(design, design / BUILD_DIR)
         return None
 
     def predict(self, model, x, *args, **kwargs) -> np.ndarray:
@@ -102,7 +102,7 @@ class SFRTLBackend(Backend):
         spikes = check_spike_trains(x, spec["n_inputs"])
         if spikes.shape[0] == 0:
             return np.zeros((0, spec["n_outputs"]), dtype=np.int32)
-        build_dir = Path(model.config.get_output_dir()) / BUILD_DIR
+        build_dir = design_dir(model) / BUILD_DIR
         if not (build_dir / "sf_top.txt").is_file():
             raise SpikeforgeError("the RTL design is not compiled; call compile() on the graph first")
         case = SimCase.from_stream(design_dir(model), encode_spikes(spikes), spec["n_outputs"])
