@@ -88,7 +88,7 @@ def check_output_file(path: Path, option: str = "--output") -> Path:
     return path
 
 
-CALIBRATED_LANES = (1, 2, 4, 8)  # the lanes `spikeforge calibrate` sweeps; outside them the model extrapolates
+CALIBRATED_LANES = (1, 2, 4, 8)  # lanes of the fit when the constants do not record theirs (fit.lanes)
 
 
 def parse_lanes(text: str, n_layers: int, option: str = "--lanes") -> list[int]:

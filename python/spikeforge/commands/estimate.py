@@ -62,10 +62,13 @@ def estimate(model: Path, board: str, lanes: str, lut_budget: float | None, data
     if choice is not None:
         per_layer = list(choice.lanes)
     lanes_arg: int | list[int] = per_layer if auto or "," in lanes else per_layer[0]
-    outside = sorted({p for p in per_layer if p not in CALIBRATED_LANES})
+    from spikeforge.estimate.calibration import load_constants
+
+    calibrated = sorted((constants or load_constants()).get("fit", {}).get("lanes", CALIBRATED_LANES))
+    outside = sorted({p for p in per_layer if p not in calibrated})
     if outside:
         click.echo(f"warning: --lanes {lanes}: P={', '.join(map(str, outside))} is outside the calibrated range "
-                   f"{CALIBRATED_LANES[0]}..{CALIBRATED_LANES[-1]}; LUT and FF are extrapolated", err=True)
+                   f"{calibrated[0]}..{calibrated[-1]}; LUT and FF are extrapolated", err=True)
     synth_result = _synthesize(hw, model, lanes_arg, quiet) if synth else None
     report = build_report(hw, target, measured, lanes=lanes_arg, clock_mhz=clock_mhz, synth=synth_result,
                           constants=constants)

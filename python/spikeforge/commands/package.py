@@ -23,7 +23,7 @@ import click
     "--hls-ip", type=click.Path(path_type=Path), help="With --backend hls: the Vitis HLS IP export folder."
 )
 @click.option(
-    "-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Package folder."
+    "-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path), help="Package folder."
 )
 @click.option("--build", is_flag=True, help="Run the Vivado build now (needs `vivado` on PATH).")
 @click.option("--jobs", default=4, show_default=True, type=int, help="Parallel Vivado implementation jobs.")
