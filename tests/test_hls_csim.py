@@ -248,6 +248,13 @@ def test_batch_packet_tlast_only_at_packet_end(tmp_path) -> None:
     words, last = run_stream(compiled_library(graph), stream.words, stream.last, 100)
     assert words.size == 5 * 4 and np.flatnonzero(last).tolist() == [19]
     np.testing.assert_array_equal(words.view(np.int32).reshape(5, 4), golden.run(model, spikes).readout)
+    # a v1 stream (no E flags, TLAST closes every sample) gives the same readouts, one packet each
+    v1 = encode_spikes(spikes, framing="sample")
+    v1_words = np.where(v1.words >> 31 == 1, v1.words & ~np.uint32(1 << 30), v1.words).astype(np.uint32)
+    assert not ((v1_words >> 30) == 3).any() and int(v1.last.sum()) == 5
+    words, last = run_stream(compiled_library(graph), v1_words, v1.last, 100)
+    assert np.flatnonzero(last).tolist() == [3, 7, 11, 15, 19]
+    np.testing.assert_array_equal(words.view(np.int32).reshape(5, 4), golden.run(model, spikes).readout)
 
 
 CLAMP_LINE = "acc[p][neuron[slot]] += weight[slot];"
