@@ -109,8 +109,8 @@ def test_simulate_engine_hls_matches_golden(project, tmp_path, capsys) -> None:
 def test_hls_engine_by_name(tmp_path) -> None:
     model = random_model([15, 9, 3], seed=11, readout="membrane", leak_shift=[0, 3], reset="zero")
     spikes = np.random.default_rng(0).random((30, 5, 15)) < 0.5
-    result = get_engine("hls")(model, spikes, quiet=True)
-    assert result.readout.dtype == np.int32
+    result = get_engine("hls")(model, spikes, quiet=True, lanes=[8, 1])
+    assert result.readout.dtype == np.int32 and result.stats["hls_lanes"] == [8, 1]
     np.testing.assert_array_equal(result.readout, golden.run(model, spikes).readout)
     empty = get_engine("hls")(model, spikes[:0], quiet=True)
     assert empty.readout.shape == (0, 3)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from spikeforge.hls4ml_ext.convert import to_graph
+from spikeforge.hls4ml_ext.convert import lanes_per_layer, to_graph
 from spikeforge.hls4ml_ext.cycles import hls_cycles_per_sample
 from spikeforge.hw.engine import EngineResult
 from spikeforge.hw.golden import check_spike_trains
@@ -24,14 +25,21 @@ CHUNK = 256  # samples per call into the C simulation (progress granularity)
 
 
 def hls_engine(
-    model: HardwareModel, spikes: np.ndarray, *, model_path: Path | None = None, quiet: bool = False
+    model: HardwareModel,
+    spikes: np.ndarray,
+    *,
+    model_path: Path | None = None,
+    quiet: bool = False,
+    lanes: int | Sequence[int] = ENGINE_LANES,
 ) -> EngineResult:
-    """Write and compile the HLS project of ``model`` in a temporary folder, then C-simulate ``spikes``."""
+    """Write and compile the HLS project of ``model`` (``lanes`` per layer) in a temporary folder, then
+    C-simulate ``spikes``."""
     spikes = check_spike_trains(spikes, model.n_inputs)
     sha = file_sha256(model_path) if model_path is not None else None
-    stats: dict = {"hls_lanes": ENGINE_LANES}
+    per_layer = lanes_per_layer(model, lanes)
+    stats: dict = {"hls_lanes": per_layer}
     with tempfile.TemporaryDirectory(prefix="spikeforge-hls-") as tmp:
-        graph = to_graph(model, Path(tmp) / "project", lanes=ENGINE_LANES, model_sha256=sha)
+        graph = to_graph(model, Path(tmp) / "project", lanes=per_layer, model_sha256=sha)
         chunks = range(0, spikes.shape[0], CHUNK)
         with tqdm(total=len(chunks) + 1, desc="hls", unit="step", disable=quiet) as bar:
             bar.set_postfix_str("g++ build")
@@ -46,6 +54,6 @@ def hls_engine(
                 bar.update()
     readout = np.concatenate(parts) if parts else np.zeros((0, model.n_outputs), dtype=np.int32)
     if spikes.shape[0]:
-        cycles = hls_cycles_per_sample(model, spikes, ENGINE_LANES)
+        cycles = hls_cycles_per_sample(model, spikes, per_layer)
         stats |= {"modelled_cycles_per_sample_mean": float(cycles.mean()), "cycles_model": "unverified"}
     return EngineResult(readout=readout, stats=stats)
