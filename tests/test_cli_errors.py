@@ -129,3 +129,10 @@ def test_info_json_is_valid_json_even_with_nan_in_the_meta(tmp_path, capsys, arg
     out = capsys.readouterr().out
     json.loads(out, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
     assert np.isnan(HardwareModel.load(path).extra["float_accuracy"])
+
+
+@pytest.mark.parametrize("group", ["generate", "deploy"])
+def test_a_group_without_its_subcommand_prints_its_help(capsys, group):
+    assert main([group]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Usage: spikeforge {group}") and out.count("\n") > 3

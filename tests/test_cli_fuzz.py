@@ -45,7 +45,9 @@ def good(tmp_path_factory) -> dict[str, Path]:
         "checkpoint": save_checkpoint(root / "ck" / "checkpoint.pt", net),
         "nir": write_graph(export_graph(net, Timing(dt=1e-3))[0], root / "net.nir"),
         "activity": root / "activity.json",
+        "flow": root / "flow.json",
     }
+    files["flow"].write_text(json.dumps({"steps": ["golden"]}))
     np.save(files["input"], (rng.random((3, 4, 12)) < 0.3).astype(np.uint8))
     np.save(files["labels"], np.array([0, 1, 3]))
     files["activity"].write_text(json.dumps({"timesteps": 4, "layers": [{"input_rate": 0.2}, {"input_rate": 0.1}]}))
@@ -129,6 +131,13 @@ def _case(files: dict[str, Path], out: Path, folder: Path, data: st.DataObject) 
         ["calibrate", "-o", bad_out], ["calibrate", "--configs", "1", "-o", str(out)],
         ["calibrate", "--constants", bad, "-o", str(out)],
         ["demo", "-o", bad_out], ["boards", "--no-such-option"],
+        ["flow", bad, "-o", str(out)], ["flow", str(files["flow"]), "-o", bad_out],
+        ["flow", str(files["flow"]), "-o", str(out), "--start-step", "no-such-step"],
+        ["package", bad, "--board", "pynq-z2", "-o", str(out)], ["package", m, "--board", "pynq-z2", "-o", bad_out],
+        ["package", m, "--board", "no-such-board", "-o", str(out)],
+        ["package", m, "--board", "pynq-z2", "--lanes", data.draw(st.sampled_from(["3", "0", "x"])), "-o", str(out)],
+        ["package", m, "--board", "pynq-z2", "--clock", data.draw(bad_floats), "-o", str(out)],
+        ["deploy", "simulate", bad, "--input", x], ["deploy", "simulate", str(folder), "--input", bad],
         [data.draw(st.sampled_from(["frobnicate", "--no-such-option"]))],
         [data.draw(st.sampled_from(["info", "simulate", "estimate", "compress", "import-nir", "export-nir"]))],
     ]

@@ -76,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     except (click.ClickException, SpikeforgeError) as exc:
         if debug:
             raise
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            click.echo(ctx.get_help())  # a group without its subcommand: its help, as it is
+            return 0
         message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
         click.echo(f"spikeforge: error: {' '.join(message.split())}", err=True)
         return 2

@@ -39,9 +39,11 @@ def package(
     jobs: int,
 ) -> None:
     """Package MODEL for BOARD: core IP, Vivado recipe, one-line build, PYNQ driver, model, README."""
+    from spikeforge.commands.common import check_output_dir
     from spikeforge.commands.generate import _parse_lanes
     from spikeforge.deploy.package import package_model, run_build
 
+    check_output_dir(out_dir)
     meta = package_model(
         model,
         board,
