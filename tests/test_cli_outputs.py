@@ -132,3 +132,17 @@ def test_compress_interrupted_while_writing_marks_its_folder(checkpoint_dir, tmp
     assert "INCOMPLETE" in names and "report.md" not in names
     assert "interrupted" in (out / "INCOMPLETE").read_text()
 
+
+
+def test_a_failing_write_names_the_target_not_the_temp_file(tmp_path):
+    from spikeforge.atomic import atomic_write
+    from spikeforge.errors import SpikeforgeError
+
+    def denied(tmp: str) -> None:
+        raise PermissionError(13, "Permission denied", tmp)
+
+    with pytest.raises(SpikeforgeError) as caught:
+        atomic_write(tmp_path / "model.npz", denied)
+    assert str(caught.value) == f"cannot write {tmp_path / 'model.npz'}: Permission denied"
+    assert isinstance(caught.value, OSError)  # callers handling OSError still see one
+    assert list(tmp_path.iterdir()) == []

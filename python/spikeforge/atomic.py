@@ -20,6 +20,11 @@ from spikeforge.errors import SpikeforgeError
 INCOMPLETE = "INCOMPLETE"
 
 
+class WriteError(SpikeforgeError, OSError):
+    """A file could not be written (permissions, a folder in the way, a full disk): one line on the CLI,
+    and still an OSError for callers that handle those."""
+
+
 def current_umask() -> int:
     """The process umask, read without changing it (Linux /proc), else by setting and restoring it."""
     with contextlib.suppress(OSError, ValueError):
@@ -35,9 +40,9 @@ def _make_parent(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        raise SpikeforgeError(f"cannot write {path}: a file stands where its folder should be") from None
+        raise WriteError(f"cannot write {path}: a file stands where its folder should be") from None
     except OSError as exc:
-        raise SpikeforgeError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
+        raise WriteError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> Path:
@@ -51,7 +56,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> Path:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=path.parent)
     except OSError as exc:
-        raise SpikeforgeError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
         write(tmp)
@@ -59,7 +64,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> Path:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise SpikeforgeError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
