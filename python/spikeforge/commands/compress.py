@@ -18,7 +18,9 @@ from spikeforge.commands.common import finite
 @click.option("--latency-us", type=click.FloatRange(min=0), callback=finite, help="Latency budget per sample in microseconds (measured activity).")
 @click.option("--method", default="minimax", show_default=True,
               type=click.Choice(["minimax", "sequential", "uniform-bits", "magnitude", "imp"]), help="Compression method.")
-@click.option("--finetune-epochs", default=6, show_default=True, type=click.IntRange(0), help="Finetuning epochs in total.")
+@click.option("--finetune-epochs", type=click.IntRange(0),
+              help="Finetuning epochs in total, all run (default: a cap per node from its compression ratio, "
+                   "stopping on the validation split).")
 @click.option("--max-compress-epochs", default=10, show_default=True, type=click.IntRange(1), help="Cap per node of the minimax phase.")
 @click.option("--y-init", default=10.0, show_default=True, type=click.FloatRange(min=0), callback=finite,
               help="Initial LeastS duals y_l (the paper's 10): strength of the proximal shrink (see MinimaxConfig).")
@@ -28,7 +30,7 @@ from spikeforge.commands.common import finite
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path), help="Output directory.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def compress(checkpoint: Path, board: str, bram: float | None, lut: float | None, latency_us: float | None, method: str,
-             finetune_epochs: int, max_compress_epochs: int, y_init: float, min_accuracy: float | None, seed: int,
+             finetune_epochs: int | None, max_compress_epochs: int, y_init: float, min_accuracy: float | None, seed: int,
              output: Path, quiet: bool) -> None:
     """Compress a trained CHECKPOINT (sparsity + bit-widths) until it fits the budgets, then finetune."""
     from spikeforge.commands.common import check_output_dir

@@ -6,11 +6,13 @@ training length from the same ScheduleConfig (``finetune_epochs``), so compariso
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 
 import torch
 
+from spikeforge.compress.effort import plan
 from spikeforge.compress.minimax import History, Masks, MinimaxCompressor
 from spikeforge.compress.problem import Compressible, ResourceModel, check_budget, estimate_masks, meets
 from spikeforge.compress.schedule import (
@@ -22,7 +24,6 @@ from spikeforge.compress.schedule import (
     force_budget,
     node_budgets,
     run_schedule,
-    split_epochs,
 )
 from spikeforge.errors import SpikeforgeError
 
@@ -90,15 +91,21 @@ def iterative_magnitude(rounds: int) -> Method:
         torch.manual_seed(cfg.seed)
         dense = resources.estimate(net.sizes, net.bits)
         steps = replace(cfg, variant="joint", nodes=tuple(2.0**k for k in range(rounds - 1, -1, -1)))
-        nodes = node_budgets(budget, dense, steps)
-        history, results, comp = History(), [], None
-        for node, epochs in zip(nodes, split_epochs(cfg.finetune_epochs, len(nodes)), strict=True):
+        nodes = node_budgets(budget, dense, replace(steps, effort=replace(cfg.effort, dense_above=math.inf)))
+        plans = plan(dense, nodes, cfg.effort, 0, cfg.finetune_epochs)
+        effort = None if cfg.finetune_epochs is not None else cfg.effort
+        history, results, comp, total = History(), [], None, 0
+        for node, node_plan in zip(nodes, plans, strict=True):
             masks = magnitude_prune_to(net, resources, node, cfg.bounds.min_keep)
             comp = _holder(net, resources, node, cfg, masks)
-            acc = finetune(comp, task.train_batches, task.evaluate, history, epochs, cfg.lr)
-            results.append(NodeResult(node, 0.0, False, epochs, acc, comp.estimate()))
+            cap = node_plan.max_finetune_epochs
+            acc, epochs, stopped = finetune(
+                comp, task.train_batches, task.evaluate, history, cap, cfg.lr, effort
+            )
+            total += epochs
+            results.append(NodeResult(node, 0.0, False, epochs, acc, comp.estimate(), cap, stopped))
         return CompressResult(
-            results, comp.masks, list(net.bits), comp.estimate(), history, float(cfg.finetune_epochs)
+            results, comp.masks, list(net.bits), comp.estimate(), history, float(total), plans
         )
 
     return run

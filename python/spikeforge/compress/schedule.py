@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -27,6 +28,17 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
+from spikeforge.compress.effort import (
+    STOP_CAP,
+    STOP_FIXED,
+    STOP_PATIENCE,
+    EffortConfig,
+    NodePlan,
+    estimate_seconds,
+    node_multipliers,
+    plan,
+    ratio,
+)
 from spikeforge.compress.minimax import History, Masks, MinimaxCompressor, MinimaxConfig
 from spikeforge.compress.ops import keep_mask
 from spikeforge.compress.problem import (
@@ -44,16 +56,19 @@ VARIANTS = ("joint", "sequential")
 
 @dataclass
 class ScheduleConfig:
-    """How long each phase runs; ``finetune_epochs`` is the total over all nodes."""
+    """How long each phase runs. ``finetune_epochs`` None: each node's finetuning cap follows its ratio to the
+    dense model and finetuning stops on the validation split (``effort``); a number: that many epochs in total,
+    split evenly over the nodes, all of them run (no early stopping)."""
 
     variant: str = "joint"
     nodes: tuple[float, ...] = (4.0, 2.0, 1.0)
     max_compress_epochs: int = 10
-    finetune_epochs: int = 6
+    finetune_epochs: int | None = None
     lr: float = 1e-3
     seed: int = 0
     minimax: MinimaxConfig = field(default_factory=MinimaxConfig)
     bounds: Bounds = field(default_factory=Bounds)
+    effort: EffortConfig = field(default_factory=EffortConfig)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,6 +84,8 @@ class NodeResult:
     finetune_epochs: int
     val_accuracy: float
     estimate: dict[str, float]
+    max_finetune_epochs: int = 0
+    stopped: str = ""
 
 
 @dataclass
@@ -81,6 +98,8 @@ class CompressResult:
     estimate: dict[str, float]
     history: History
     epochs: float
+    plan: list[NodePlan] = field(default_factory=list)
+    seconds_estimate: tuple[float, float] | None = None
 
 
 def node_budgets(
@@ -89,7 +108,8 @@ def node_budgets(
     """The budgets of the nodes: multiplier x final budget, for the resources the dense network exceeds
     (a resource that already fits is not tightened on the way). A budget below one unit (e.g. no block
     RAM at all) is scaled from one unit, so that a zero budget still gets its intermediate nodes."""
-    multipliers = (1.0,) if cfg.variant == "sequential" else cfg.nodes
+    dense_nodes = node_multipliers(ratio(dense, budget), cfg.effort, cfg.nodes)
+    multipliers = (1.0,) if cfg.variant == "sequential" else dense_nodes
     out = []
     for m in multipliers:
         scaled = {k: max(v, 1.0) * m if m > 1 else v * m for k, v in budget.items()}
@@ -178,37 +198,88 @@ def run_schedule(task: Task) -> CompressResult:
     torch.manual_seed(cfg.seed)
     dense = resources.estimate(net.sizes, net.bits)
     nodes = node_budgets(budget, dense, cfg)
+    plans = plan(dense, nodes, cfg.effort, cfg.max_compress_epochs, cfg.finetune_epochs)
+    seconds = estimate_seconds(plans, *time_epoch(task))
+    announce(task, plans, seconds)
     optimizer = torch.optim.Adam(net.model.parameters(), lr=cfg.lr)
     comp = MinimaxCompressor(net, resources, nodes[0], optimizer, cfg.minimax, cfg.bounds)
     history = History()
     results: list[NodeResult] = []
     total_epochs = 0.0
-    ft_split = split_epochs(cfg.finetune_epochs, len(nodes))
-    bar = tqdm(total=len(nodes), desc=f"minimax ({cfg.variant})", disable=task.quiet, leave=False)
-    for node, ft_epochs in zip(nodes, ft_split, strict=True):
+    bar = _bar(task, sum(p.max_compress_epochs + p.max_finetune_epochs for p in plans))
+    for k, (node, node_plan) in enumerate(zip(nodes, plans, strict=True)):
         comp.set_budget(node)
-        epochs = _compress_until_met(comp, train_batches, history, cfg.max_compress_epochs)
+        for group in optimizer.param_groups:  # the paper's restart: every node starts at the full rate
+            group["lr"] = cfg.lr
+        bar.set_description(f"node {k + 1}/{len(nodes)} compress")
+        epochs = _compress_until_met(comp, train_batches, history, node_plan.max_compress_epochs, bar)
         forced = force_budget(comp)
         total_epochs += epochs
-        acc = finetune(comp, train_batches, evaluate, history, ft_epochs, cfg.lr)
+        bar.set_description(f"node {k + 1}/{len(nodes)} finetune")
+        acc, ft_epochs, stopped = finetune(
+            comp,
+            train_batches,
+            evaluate,
+            history,
+            node_plan.max_finetune_epochs,
+            cfg.lr,
+            None if cfg.finetune_epochs is not None else cfg.effort,
+            bar,
+        )
         total_epochs += ft_epochs
-        results.append(NodeResult(node, epochs, forced, ft_epochs, acc, comp.estimate()))
-        history.evals.append({"step": len(history.steps), "val_accuracy": acc, "estimate": comp.estimate()})
-        bar.update(1)
+        est = comp.estimate()
+        results.append(
+            NodeResult(node, epochs, forced, ft_epochs, acc, est, node_plan.max_finetune_epochs, stopped)
+        )
+        history.evals.append({"step": len(history.steps), "val_accuracy": acc, "estimate": est})
     bar.close()
     final = comp.estimate()
     if not meets(final, budget):
         raise RuntimeError(f"the schedule ended over budget: {final} vs {budget}")
-    return CompressResult(results, comp.masks, list(net.bits), final, history, total_epochs)
+    return CompressResult(results, comp.masks, list(net.bits), final, history, total_epochs, plans, seconds)
 
 
-def split_epochs(total: int, parts: int) -> list[int]:
-    """``total`` epochs over ``parts`` nodes, as evenly as integers allow (the earlier nodes get the rest)."""
-    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+def _bar(task: Task, total: int) -> tqdm:
+    return tqdm(total=total, unit="epoch", disable=task.quiet, leave=False, bar_format=BAR_FORMAT)
+
+
+BAR_FORMAT = "{desc} {n:.1f}/{total} epochs (cap) [{elapsed}<{remaining}]{postfix}"
+
+
+def time_epoch(task: Task) -> tuple[float, float]:
+    """(seconds per training epoch, seconds per validation pass), timed on one minibatch's forward and
+    backward (no step: the network is unchanged) and one validation pass."""
+    net = task.net
+    batches = list(task.train_batches())
+    start = time.perf_counter()
+    net.model.train()
+    net.loss(net.model, batches[0]).backward()
+    net.model.zero_grad(set_to_none=True)
+    per_batch = time.perf_counter() - start
+    start = time.perf_counter()
+    task.evaluate(net.model)
+    return 1.3 * per_batch * len(batches), time.perf_counter() - start  # 1.3: optimizer, prox, masks
+
+
+def announce(task: Task, plans: list[NodePlan], seconds: tuple[float, float]) -> None:
+    """Print the effort chosen and the run time expected, before the run starts."""
+    if task.quiet:
+        return
+    caps = ", ".join(f"{p.ratio:.1f}x: <= {p.max_finetune_epochs}" for p in plans)
+    stop = "fixed" if task.cfg.finetune_epochs is not None else f"patience {task.cfg.effort.patience}"
+    tqdm.write(
+        f"{len(plans)} nodes (ratio to dense: finetuning epochs) {caps}; compression <= "
+        f"{plans[0].max_compress_epochs} epochs a node, finetuning stops on validation ({stop}); "
+        f"expected {seconds[0] / 60:.1f} min, at most {seconds[1] / 60:.1f} min"
+    )
 
 
 def _compress_until_met(
-    comp: MinimaxCompressor, train_batches: Callable[[], Iterable[Any]], history: History, max_epochs: int
+    comp: MinimaxCompressor,
+    train_batches: Callable[[], Iterable[Any]],
+    history: History,
+    max_epochs: int,
+    bar: tqdm | None = None,
 ) -> float:
     """Minimax steps until the node is met (checked after every minibatch); returns the epochs used."""
     met = comp.met()
@@ -220,7 +291,14 @@ def _compress_until_met(
             record = comp.step(batch)
             history.steps.append(record)
             met = meets(record.estimate, comp.budget)  # the step's estimate is of the masks and bits it left
+            if bar is not None:
+                bar.update(1 / len(batches))
+                bar.set_postfix_str(_versus(record.estimate, comp.budget), refresh=False)
     return float(max_epochs)
+
+
+def _versus(estimate: dict[str, float], budget: dict[str, float]) -> str:
+    return ", ".join(f"{k} {estimate[k]:.4g}/{v:.4g}" for k, v in budget.items())
 
 
 def finetune(
@@ -230,24 +308,54 @@ def finetune(
     history: History,
     epochs: int,
     lr: float,
-) -> float:
-    """Frozen-mask training with a cosine rate from ``lr``; keeps (and restores) the best validation state.
-    The optimizer leaves at ``lr`` again, for the compression phase that follows."""
+    effort: EffortConfig | None = None,
+    bar: tqdm | None = None,
+) -> tuple[float, int, str]:
+    """Frozen-mask training from ``lr``, at most ``epochs`` epochs; keeps (and restores) the best validation
+    state. Returns (best validation accuracy, epochs run, why it stopped).
+
+    With ``effort``: after ``effort.patience`` epochs without a better validation accuracy the best state is
+    restored and the rate cut by ``effort.drop``; after ``effort.drops`` cuts it stops. Without: a cosine rate
+    over all ``epochs``. The optimizer leaves at ``lr`` again, for the compression phase that follows."""
     net = comp.net
     comp.freeze_mask()
     best_acc, best_state = evaluate(net.model), copy.deepcopy(net.model.state_dict())
     for group in comp.optimizer.param_groups:
         group["lr"] = group["initial_lr"] = lr
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(comp.optimizer, T_max=max(1, epochs))
+    scheduler = (
+        torch.optim.lr_scheduler.CosineAnnealingLR(comp.optimizer, T_max=max(1, epochs))
+        if effort is None
+        else None
+    )
+    stale, drops, ran, stopped = 0, 0, 0, STOP_FIXED if effort is None else STOP_CAP
     for _ in range(epochs):
         for batch in train_batches():
             history.steps.append(comp.finetune_step(batch))
-        scheduler.step()
+        ran += 1
         acc = evaluate(net.model)
         if acc > best_acc:
-            best_acc, best_state = acc, copy.deepcopy(net.model.state_dict())
-    for group in comp.optimizer.param_groups:  # the cosine ends near zero; the next phase starts at lr
+            best_acc, best_state, stale = acc, copy.deepcopy(net.model.state_dict()), 0
+        else:
+            stale += 1
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(
+                f"{_versus(comp.estimate(), comp.budget)}, val {100 * best_acc:.2f}%", refresh=False
+            )
+        if scheduler is not None:
+            scheduler.step()
+        elif stale >= effort.patience:
+            if drops == effort.drops:
+                stopped = STOP_PATIENCE
+                break
+            drops, stale = drops + 1, 0
+            net.model.load_state_dict(best_state)
+            for group in comp.optimizer.param_groups:
+                group["lr"] *= effort.drop
+    if bar is not None:
+        bar.update(epochs - ran)
+    for group in comp.optimizer.param_groups:  # the next phase starts at lr
         group["lr"] = lr
     net.model.load_state_dict(best_state)
     comp.masks.apply(net)
-    return best_acc
+    return best_acc, ran, stopped
