@@ -47,6 +47,10 @@ def compress(checkpoint: Path, board: str, bram: float | None, lut: float | None
     for r in report["resources"]:
         limit = "-" if r["budget"] is None else f"{r['budget']:.6g}"
         click.echo(f"{r['resource']:>10}: {r['compressed']:.6g} (budget {limit}, dense {r['dense']:.6g})")
+    for i, node in enumerate(report["nodes"]):
+        cap = f"/{node['max_finetune_epochs']}" if node["max_finetune_epochs"] else ""
+        click.echo(f"node {i + 1}: {node['compress_epochs']:.1f} compression epochs, {node['finetune_epochs']}{cap} "
+                   f"finetuning epochs ({node['stopped'] or 'no finetuning'}), validation {100 * node['val_accuracy']:.2f}%")
     acc = report["hardware_accuracy"]
     click.echo(f"hardware accuracy (test): dense {100 * acc['dense']['test']:.2f}%, "
                f"compressed {100 * acc['compressed']['test']:.2f}%")

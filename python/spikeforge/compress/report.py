@@ -39,6 +39,7 @@ def build(outcome: Outcome, dense: dict[str, Any], budget: dict[str, float], con
         "epochs": outcome.result.epochs,
         "tightenings_after_export": outcome.tightenings,
         "nodes": [vars(n) for n in outcome.result.nodes],
+        "effort": {"plan": [vars(p) for p in outcome.result.plan], "expected_seconds": outcome.result.seconds_estimate},
         "warnings": [],
         "curves": {
             "phase": [s.phase for s in steps],
