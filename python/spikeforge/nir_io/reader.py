@@ -172,7 +172,8 @@ def read_graph(path: str | os.PathLike) -> nir.NIRGraph:
     try:
         graph = nir.read(path, type_check=False)
     except (OSError, KeyError, ValueError, TypeError, AssertionError) as exc:
-        raise SpikeforgeError(f"{path}: not a readable NIR graph ({type(exc).__name__}: {exc})") from None
+        detail = " ".join(str(exc).split())[:200]
+        raise SpikeforgeError(f"{path}: not a readable NIR graph" + (f" ({detail})" if detail else "")) from None
     if not isinstance(graph, nir.NIRGraph):
         raise SpikeforgeError(f"{path}: holds a single {type(graph).__name__} node, not a NIR graph")
     return graph

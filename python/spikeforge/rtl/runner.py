@@ -104,8 +104,8 @@ def _failures_logged(log: Path | None):
     try:
         yield
     except Exception as exc:
-        where = f"; see {log}" if log is not None else ""
-        raise SpikeforgeError(f"the Verilator/cocotb step failed ({type(exc).__name__}){where}") from exc
+        where = f"; its log is {log}" if log is not None else " (its output is above)"
+        raise SpikeforgeError(f"the Verilator/cocotb step failed{where}") from exc
 
 
 # Verilator/cocotb support objects, identical for every design: compiled once, then copied into
