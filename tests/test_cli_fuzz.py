@@ -76,6 +76,12 @@ def _write(kind: str, payload: bytes, shape: tuple[int, ...]) -> Callable[[Path]
         if kind == "json":
             path.write_text(json.dumps({"layers": payload.hex()}))
             return path
+        if kind == "deep_json":
+            path.write_text("[" * 100_000 + "]" * 100_000)
+            return path
+        if kind == "huge_int":
+            path.write_text('{"timesteps": ' + "9" * 5000 + ', "layers": []}')
+            return path
         path.write_bytes(payload if kind == "bytes" else b"\xff\xfe" + payload)
         return path
 
@@ -84,7 +90,7 @@ def _write(kind: str, payload: bytes, shape: tuple[int, ...]) -> Callable[[Path]
 
 bad_files = st.builds(
     _write,
-    st.sampled_from(["missing", "folder", "npy", "zip", "json", "bytes", "latin1"]),
+    st.sampled_from(["missing", "folder", "npy", "zip", "json", "deep_json", "huge_int", "bytes", "latin1"]),
     st.binary(max_size=48),
     st.lists(st.integers(0, 5), min_size=0, max_size=3).map(tuple),
 )

@@ -50,6 +50,29 @@ def load_model_file(path: Path) -> Any:
     return HardwareModel.load(path)
 
 
+def read_json(path: Path, what: str) -> Any:
+    """A user's JSON file, or one sentence naming it: missing, a folder, not UTF-8, not JSON, nested too
+    deeply or holding an integer too long to read."""
+    if path.is_dir():
+        raise SpikeforgeError(f"{path}: is a folder, not {what}")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise SpikeforgeError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise SpikeforgeError(f"{path}: not a UTF-8 text file, so not {what}") from None
+    except OSError as exc:
+        raise SpikeforgeError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise SpikeforgeError(f"{path}: JSON nested too deeply to be {what}") from None
+    except json.JSONDecodeError as exc:
+        raise SpikeforgeError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}), so not {what}") from None
+    except ValueError:  # an integer beyond Python's digit limit
+        raise SpikeforgeError(f"{path}: holds a number too long to read, so not {what}") from None
+
+
 def read_constants(path: Path, option: str = "--constants") -> dict[str, Any]:
     """Model constants from a `spikeforge calibrate` JSON file, or one sentence naming the file."""
     from spikeforge.estimate.calibration import load_constants

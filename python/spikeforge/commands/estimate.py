@@ -138,26 +138,15 @@ def _assumed(hw, steps: int, reason: Exception):
 
 def _activity_file(hw, path: Path, steps: int, given_steps: int | None):
     """The activity JSON, its timesteps defaulting to --timesteps or the model's meta (not a fixed 16)."""
-    import json
     from dataclasses import replace
 
     import numpy as np
 
+    from spikeforge.commands.common import read_json
     from spikeforge.errors import SpikeforgeError
     from spikeforge.estimate import activity
 
-    try:
-        raw = json.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise SpikeforgeError(f"{path}: no such activity file") from None
-    except IsADirectoryError:
-        raise SpikeforgeError(f"{path}: is a folder, not an activity file") from None
-    except UnicodeDecodeError:
-        raise SpikeforgeError(f"{path}: not a UTF-8 text file, so not an activity JSON file") from None
-    except (ValueError, RecursionError) as exc:
-        raise SpikeforgeError(f"{path}: not valid JSON ({str(exc).splitlines()[0][:200]})") from None
-    except OSError as exc:
-        raise SpikeforgeError(f"{path}: cannot read the activity file ({exc.strerror or exc})") from None
+    raw = read_json(path, "an activity JSON file")
     file_steps = raw.get("timesteps") if isinstance(raw, dict) else None
     if given_steps is not None and file_steps is not None and file_steps != given_steps:
         raise SpikeforgeError(f"--timesteps {given_steps} contradicts {path}'s timesteps {file_steps!r}; give one")

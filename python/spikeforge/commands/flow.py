@@ -30,9 +30,10 @@ def flow(config: Path, output_dir: Path | None, start_step: str | None, stop_ste
     """Run the flow described by the JSON file CONFIG (keys of flow_config.json, any subset)."""
     from dataclasses import replace
 
-    from spikeforge.commands.common import check_output_dir
+    from spikeforge.commands.common import check_output_dir, read_json
     from spikeforge.flow import FlowConfig
 
+    read_json(config, "a flow config")  # one line for a file that is no JSON at all; the keys: FlowConfig.load
     cfg = FlowConfig.load(config)
     changes = {"start_step": start_step, "stop_step": stop_step, "output_dir": output_dir}
     cfg = replace(cfg, **{k: v for k, v in changes.items() if v is not None}, quiet=quiet or cfg.quiet)
