@@ -110,8 +110,9 @@ def check_budget(
     floor = floor_estimate(resources, sizes, bounds)
     for name, limit in budget.items():
         if limit < floor[name]:
+            what = f"latency budget {limit:g} us" if name == "latency_us" else f"{name} budget {limit:g}"
             raise SpikeforgeError(
-                f"the {name} budget {limit:g} is below what the compressor's resource model of this network "
+                f"the {what} is below what the compressor's resource model of this network "
                 f"can reach at its membrane widths; the minimum achievable is {floor[name]:g}"
             )
 
