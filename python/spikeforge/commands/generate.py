@@ -52,10 +52,15 @@ def generate() -> None:
 @click.option("--board", default=None, help="Board whose LUT budget --lanes auto uses (default: the default board).")
 @click.option("--lut-budget", type=click.FloatRange(min=0, min_open=True), help="LUT budget of --lanes auto.")
 def rtl(model: Path, out_dir: Path, lanes: str, board: str | None, lut_budget: float | None) -> None:
-    """Write the event-driven Verilog core of MODEL: sources, $readmemh images, manifest.json (SPEC 4)."""
+    """Write the event-driven Verilog core of MODEL: sources, $readmemh images, manifest.json (SPEC 4).
+
+    The core is written by the SFRTL hls4ml backend from the same graph the HLS project comes from.
+    """
+    import json
+
     from spikeforge.commands.common import check_output_dir, load_model_file
+    from spikeforge.hls4ml_ext.convert import to_graph
     from spikeforge.hw.model import file_sha256
-    from spikeforge.rtl.generator import generate_rtl
 
     check_output_dir(out_dir)
     hw = load_model_file(model)
@@ -64,7 +69,8 @@ def rtl(model: Path, out_dir: Path, lanes: str, board: str | None, lut_budget: f
     else:
         lanes_arg = _parse_lanes(lanes)
     previous = _listed_files(out_dir)
-    manifest = generate_rtl(hw, out_dir, lanes_arg, model_sha256=file_sha256(model))
+    to_graph(hw, out_dir, backend="SFRTL", lanes=lanes_arg, model_sha256=file_sha256(model)).write()
+    manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     for name in sorted(previous - _listed_files(out_dir)):  # a bigger design's images, no longer read
         (out_dir / name).unlink(missing_ok=True)
     params = manifest["parameters"]
