@@ -32,7 +32,7 @@ def test_demo_flow_end_to_end(tmp_path, capsys):
     written = json.loads((tmp_path / "flow_report.json").read_text())
     assert written["status"] == "complete"
     report = written["steps"]
-    assert list(report) == ["model", "compress", "golden", "rtl", "estimate", "package"]
+    assert list(report) == ["model", "compress", "golden", "rtl", "hls", "estimate", "package"]
 
     dense = HardwareModel.load(tmp_path / "model.npz")
     compressed = HardwareModel.load(tmp_path / "compressed" / "model.npz")
@@ -76,6 +76,10 @@ def test_demo_flow_end_to_end(tmp_path, capsys):
     # the estimate's block RAM is what Yosys synthesized from that design
     est = json.loads((tmp_path / "estimate.json").read_text())
     assert est["synth"]["bram18"] == est["total"]["bram18"] == report["estimate"]["estimate"]["bram18"]
+
+    # the HLS project is the compressed model's, with the flow samples' golden readouts as its test bench
+    assert report["hls"]["mismatching_samples_vs_golden"] == 0
+    assert (tmp_path / "hls" / "build_prj.tcl").is_file() and (tmp_path / "hls" / "tb_data").is_dir()
 
     # the package holds the compressed model, a recipe and the driver; its driver matched golden on the board
     package = tmp_path / "package"

@@ -24,6 +24,7 @@ ARTIFACTS = {
     "model": "a hardware model file",
     "inputs": "the flow samples (inputs.npy, labels.npy)",
     "design": "a generated Verilog design folder",
+    "hls_project": "an hls4ml (Vitis HLS) project folder",
     "package": "a deployable package folder",
 }
 

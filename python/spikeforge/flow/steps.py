@@ -170,6 +170,44 @@ def step_rtl(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
     }
 
 
+@step("hls", needs=("model", "inputs"), makes=("hls_project",))
+def step_hls(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
+    """Write the hls4ml project (HLS C++ for Vitis) and C-simulate the flow samples; it must equal golden."""
+    from spikeforge.hls4ml_ext.engine import csim_project
+    from spikeforge.hls4ml_ext.vitis import write_test_vectors
+    from spikeforge.hw import golden
+    from spikeforge.hw.model import file_sha256
+
+    model, (inputs, _) = state.model(), state.inputs()
+    project = cfg.output_dir / "hls"
+    result = csim_project(
+        model,
+        inputs,
+        project,
+        lanes=cfg.lanes,
+        model_sha256=file_sha256(state.path("model")),
+        quiet=cfg.quiet,
+    )
+    write_test_vectors(project, model, inputs)
+    state.set("hls_project", project)
+    mismatching = int((result.readout != golden.run(model, inputs).readout).any(axis=1).sum())
+    if mismatching:
+        raise RuntimeError(
+            f"the HLS C simulation disagrees with the golden simulator on {mismatching} samples"
+        )
+    cycles = result.stats.get("modelled_cycles_per_sample_mean", 0.0)
+    return {
+        "project": str(project),
+        "lanes": result.stats["hls_lanes"],
+        "samples": int(inputs.shape[0]),
+        "mismatching_samples_vs_golden": mismatching,
+        "compile_seconds": result.stats["compile_seconds"],
+        "modelled_cycles_per_sample_mean": cycles,
+        "summary": f"{project}: {inputs.shape[0]} samples through the C simulation (g++), {mismatching} "
+        f"mismatches vs golden, {cycles:.0f} cycles/sample modelled (unverified until Vitis HLS)",
+    }
+
+
 @step("estimate", needs=("model", "inputs", "design"))
 def step_estimate(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
     """Estimate LUT, FF, BRAM18, DSP and latency on the board beside Yosys synthesis of the generated core."""
@@ -210,7 +248,9 @@ def step_package(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
     inputs, labels = state.inputs()
     result = check_package(folder, inputs, labels=labels)
     if result["mismatches"]:
-        raise RuntimeError(f"the packaged driver disagrees with the golden simulator on {result['mismatches']} samples")
+        raise RuntimeError(
+            f"the packaged driver disagrees with the golden simulator on {result['mismatches']} samples"
+        )
     return {
         "folder": str(folder),
         "board": cfg.board,

@@ -34,24 +34,37 @@ def hls_engine(
 ) -> EngineResult:
     """Write and compile the HLS project of ``model`` (``lanes`` per layer) in a temporary folder, then
     C-simulate ``spikes``."""
-    spikes = check_spike_trains(spikes, model.n_inputs)
     sha = file_sha256(model_path) if model_path is not None else None
+    with tempfile.TemporaryDirectory(prefix="spikeforge-hls-") as tmp:
+        return csim_project(model, spikes, Path(tmp) / "project", lanes=lanes, model_sha256=sha, quiet=quiet)
+
+
+def csim_project(
+    model: HardwareModel,
+    spikes: np.ndarray,
+    project_dir: Path,
+    *,
+    lanes: int | Sequence[int] = ENGINE_LANES,
+    model_sha256: str | None = None,
+    quiet: bool = False,
+) -> EngineResult:
+    """Write the HLS project of ``model`` into ``project_dir``, compile it with g++ and C-simulate ``spikes``."""
+    spikes = check_spike_trains(spikes, model.n_inputs)
     per_layer = lanes_per_layer(model, lanes)
     stats: dict = {"hls_lanes": per_layer}
-    with tempfile.TemporaryDirectory(prefix="spikeforge-hls-") as tmp:
-        graph = to_graph(model, Path(tmp) / "project", lanes=per_layer, model_sha256=sha)
-        chunks = range(0, spikes.shape[0], CHUNK)
-        with tqdm(total=len(chunks) + 1, desc="hls", unit="step", disable=quiet) as bar:
-            bar.set_postfix_str("g++ build")
-            t0 = time.perf_counter()
-            graph.compile()
-            stats["compile_seconds"] = round(time.perf_counter() - t0, 2)
+    graph = to_graph(model, project_dir, lanes=per_layer, model_sha256=model_sha256)
+    chunks = range(0, spikes.shape[0], CHUNK)
+    with tqdm(total=len(chunks) + 1, desc="hls", unit="step", disable=quiet) as bar:
+        bar.set_postfix_str("g++ build")
+        t0 = time.perf_counter()
+        graph.compile()
+        stats["compile_seconds"] = round(time.perf_counter() - t0, 2)
+        bar.update()
+        bar.set_postfix_str("C simulation")
+        parts = []
+        for i in chunks:
+            parts.append(graph.predict(spikes[i : i + CHUNK]))
             bar.update()
-            bar.set_postfix_str("C simulation")
-            parts = []
-            for i in chunks:
-                parts.append(graph.predict(spikes[i : i + CHUNK]))
-                bar.update()
     readout = np.concatenate(parts) if parts else np.zeros((0, model.n_outputs), dtype=np.int32)
     if spikes.shape[0]:
         cycles = hls_cycles_per_sample(model, spikes, per_layer)
