@@ -32,14 +32,16 @@ from spikeforge.commands.common import finite
               help="Clock in MHz (default: the board's).")
 @click.option("--constants", "constants_path", type=click.Path(path_type=Path),
               help="Model constants from `spikeforge calibrate` (default: the packaged ones).")
+@click.option("--backend", default="rtl", show_default=True, type=click.Choice(["rtl", "hls"]),
+              help="rtl: resources and cycles of the Verilog core; hls: the cycles model of the HLS C++ kernel "
+              "(from its loop structure, unverified until Vitis HLS synthesizes it; no resource model).")
 @click.option("--synth", is_flag=True, help="Also synthesize the core with Yosys and show both side by side.")
 @click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 def estimate(model: Path, board: str, lanes: str, lut_budget: float | None, dataset: str | None, split: str,
              samples: int,
              activity_path: Path | None, timesteps: int | None, clock_mhz: float | None, constants_path: Path | None,
-             synth: bool,
-             as_json: bool, quiet: bool) -> None:
+             backend: str, synth: bool, as_json: bool, quiet: bool) -> None:
     """Estimate FPGA resources and latency of the RTL core generated for the hardware model MODEL."""
     from spikeforge.boards import get_board
     from spikeforge.commands.common import CALIBRATED_LANES, load_model_file, parse_lanes, print_json
@@ -58,6 +60,11 @@ def estimate(model: Path, board: str, lanes: str, lut_budget: float | None, data
     from spikeforge.commands.common import read_constants
 
     constants = read_constants(constants_path) if constants_path is not None else None
+    if backend == "hls":
+        if auto or synth:
+            raise SpikeforgeError("--lanes auto and --synth apply to the rtl backend only")
+        _hls_estimate(hw, measured, per_layer, clock_mhz or target.default_clock_mhz, as_json)
+        return
     choice = auto_lanes(hw, target, measured, lut_budget, constants, clock_mhz, echo=not quiet) if auto else None
     if choice is not None:
         per_layer = list(choice.lanes)
@@ -87,6 +94,23 @@ def estimate(model: Path, board: str, lanes: str, lut_budget: float | None, data
 
 
 TIMING_NOTE = "logic-only, no routing"
+
+
+def _hls_estimate(hw, measured, lanes: list[int], clock_mhz: float, as_json: bool) -> None:
+    """`--backend hls`: the HLS kernel's modelled cycles, per layer and per sample, labelled unverified."""
+    from spikeforge.commands.common import print_json
+    from spikeforge.hls4ml_ext.cycles import hls_cycles_report
+
+    report = hls_cycles_report(hw, measured, lanes, clock_mhz) | {"activity": measured.source}
+    if as_json:
+        print_json(report)
+        return
+    layers = ", ".join(f"layer{i} {c:.0f}" for i, c in enumerate(report["layer_cycles"]))
+    click.echo(f"HLS C++ kernel, lanes {report['lanes']}, {clock_mhz:g} MHz ({report['basis']})")
+    click.echo(f"cycles/sample {report['cycles_per_sample']:.0f} (busy per layer: {layers}); "
+               f"{report['latency_us']:.1f} us/sample, {report['samples_per_s']:.0f} samples/s")
+    click.echo(f"activity: {measured.source}")
+    click.echo("resources: Vitis HLS reports them after C synthesis; no model here")
 
 
 def auto_lanes(hw, target, measured, lut_budget: float | None, constants, clock_mhz: float | None, *,
