@@ -52,8 +52,8 @@ def run(args: argparse.Namespace) -> None:
     cfg = _config(args)
     rows = []
     if args.sweep == "connectivity":
-        points = [0.5, 0.2, 0.1, 0.05, 0.02][: 2 if args.quick else None]
-        methods = ["minimax", "sequential", "magnitude"]
+        points = [float(c) / 100 for c in args.connectivity][: 2 if args.quick else None]
+        methods = ["minimax", "sequential", "magnitude"] if args.sequential else ["minimax", "magnitude"]
     else:
         points = [float(b) for b in args.bram]
         methods = ["minimax", "uniform-bits", "magnitude", "imp"]
@@ -279,6 +279,18 @@ def main() -> None:
         help="Seeds 0..N-1 per point (batch order, torch seed): mean and range.",
     )
     parser.add_argument("--quick", action="store_true", help="Two points only.")
+    parser.add_argument(
+        "--connectivity",
+        nargs="+",
+        default=["50", "20", "10", "5", "2"],
+        help="Percentages of the connectivity sweep",
+    )
+    parser.add_argument(
+        "--no-sequential",
+        dest="sequential",
+        action="store_false",
+        help="Connectivity sweep without sequential.",
+    )
     args = parser.parse_args()
     if args.grid:
         run_grid(args)
