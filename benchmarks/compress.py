@@ -143,7 +143,9 @@ def run_grid(args: argparse.Namespace) -> None:
     done = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     board = get_board(args.board)
     budgets = [float(b) for b in args.bram]
-    for timesteps, decay, seed in GRID:
+    for index, (timesteps, decay, seed) in enumerate(GRID):
+        if args.grid_points and index not in args.grid_points:
+            continue
         ckpt = grid_checkpoint(cache, timesteps, decay, seed)
         name = ckpt.parent.name
         if all(
@@ -167,7 +169,7 @@ def run_grid(args: argparse.Namespace) -> None:
                     )
                     cfg = replace(cfg, finetune_epochs=math.ceil(prev["epochs"]))
                     continue
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 out = compress(
                     model, data, board, board_budget(board, {"bram18": b}), cfg, method=method, quiet=True
                 )
@@ -184,6 +186,7 @@ def run_grid(args: argparse.Namespace) -> None:
                     "test": 100 * out.accuracy["test"],
                     "epochs": out.result.epochs,
                     "seconds": time.perf_counter() - start,
+                    "cpu_seconds": time.process_time() - cpu,
                     "measured_bram18": out.measured["bram18"],
                     "bits": [la.weight_bits for la in out.hw.layers],
                     "nodes": [
@@ -196,6 +199,8 @@ def run_grid(args: argparse.Namespace) -> None:
                     f.write(json.dumps(row) + "\n")
                 if method == "minimax":  # equal epochs: the baseline finetunes as long as minimax ran in all
                     cfg = replace(cfg, finetune_epochs=math.ceil(out.result.epochs))
+    if log.exists():  # with the rows other runs on the same cache appended meanwhile
+        done = [json.loads(line) for line in log.read_text().splitlines()]
     print_grid(done, budgets)
 
 
@@ -222,6 +227,7 @@ def print_grid(rows: list[dict], budgets: list[float]) -> None:
                     "minimax - magnitude": f"{mm['test'] - mag['test']:+.2f}",
                     "epochs": f"{mm['epochs']:.1f}",
                     "minimax s": f"{mm['seconds']:.0f}",
+                    "minimax cpu s": f"{mm.get('cpu_seconds', math.nan):.0f}",
                 }
             )
             for m in GRID_METHODS:
@@ -256,6 +262,12 @@ def _config(args: argparse.Namespace) -> ScheduleConfig:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint")
+    parser.add_argument(
+        "--grid-points",
+        type=int,
+        nargs="+",
+        help="Only these grid checkpoints (indices), e.g. one per process.",
+    )
     parser.add_argument(
         "--grid", help="Checkpoint grid with this cache folder (trained checkpoints, results)."
     )

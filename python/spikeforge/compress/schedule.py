@@ -298,7 +298,9 @@ def _compress_until_met(
 
 
 def _versus(estimate: dict[str, float], budget: dict[str, float]) -> str:
-    return ", ".join(f"{k} {estimate[k]:.4g}/{v:.4g}" for k, v in budget.items())
+    """Estimate vs budget of the resources near their limit (at least half of it), or of all."""
+    near = {k: v for k, v in budget.items() if estimate[k] >= 0.5 * v} or budget
+    return ", ".join(f"{k} {estimate[k]:.4g}/{v:.4g}" for k, v in near.items())
 
 
 def finetune(
