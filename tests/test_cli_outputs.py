@@ -17,6 +17,7 @@ def checkpoint_dir(tmp_path_factory) -> Path:
     """A tiny trained digits checkpoint (one epoch, 16 hidden neurons)."""
     out = tmp_path_factory.mktemp("ck")
     assert main(["train", "--epochs", "1", "--hidden", "16", "--quiet", "-o", str(out)]) == 0
+    assert not (out / "INCOMPLETE").exists()  # a finished run leaves no marker
     return out
 
 
@@ -146,3 +147,17 @@ def test_a_failing_write_names_the_target_not_the_temp_file(tmp_path):
     assert str(caught.value) == f"cannot write {tmp_path / 'model.npz'}: Permission denied"
     assert isinstance(caught.value, OSError)  # callers handling OSError still see one
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_train_interrupted_while_writing_marks_its_folder(tmp_path, monkeypatch):
+    import spikeforge.train.run as train_run
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_run, "write_reports", interrupted)
+    out = tmp_path / "t"
+    assert main(["train", "--epochs", "1", "--hidden", "16", "--quiet", "-o", str(out)]) == 130
+    names = {p.name for p in out.iterdir()}
+    assert "INCOMPLETE" in names and "report.md" not in names

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from spikeforge.atomic import incomplete_while_writing
 from spikeforge.data.datasets import load_dataset
 from spikeforge.train.checkpoint import save_checkpoint
 from spikeforge.train.config import TrainConfig
@@ -58,21 +59,22 @@ def run_training(cfg: TrainConfig, output_dir: Path, *, quiet: bool = False) -> 
         "train_config": cfg.to_json(),
     }
     hw = replace(checked.hw, extra=extra)
-    files = {
-        "checkpoint": str(save_checkpoint(output_dir / "checkpoint.pt", model, train_config=cfg.to_json(),
-                                          meta={k: v for k, v in extra.items() if k != "train_config"})),
-        "model": str(hw.save(output_dir / "model.npz")),
-    }
-    report = TrainReport(
-        dataset=dataset.describe(),
-        train_config=cfg.to_json(),
-        training=result.summary(),
-        float_accuracy=float_acc,
-        hardware_accuracy=hw_acc,
-        membrane_bits=checked.membrane_bits,
-        model=hw.summary()["total"],
-        history=result.history,
-        files=files,
-    )
-    report.files |= write_reports(report.to_json(), output_dir)
+    with incomplete_while_writing(output_dir, "spikeforge train"):
+        files = {
+            "checkpoint": str(save_checkpoint(output_dir / "checkpoint.pt", model, train_config=cfg.to_json(),
+                                              meta={k: v for k, v in extra.items() if k != "train_config"})),
+            "model": str(hw.save(output_dir / "model.npz")),
+        }
+        report = TrainReport(
+            dataset=dataset.describe(),
+            train_config=cfg.to_json(),
+            training=result.summary(),
+            float_accuracy=float_acc,
+            hardware_accuracy=hw_acc,
+            membrane_bits=checked.membrane_bits,
+            model=hw.summary()["total"],
+            history=result.history,
+            files=files,
+        )
+        report.files |= write_reports(report.to_json(), output_dir)
     return report
