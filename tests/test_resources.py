@@ -114,12 +114,14 @@ def test_latency_follows_the_flow_shop_by_hand():
     const = {"latency": {"event_cycles": 0, "min_event_cycles": 1, "drain_cycles": 3, "row_cycles": 1,
                          "timestep_cycles": 0, "readout_cycles": 1, "sample_cycles": 2}}
     est = cycles_per_sample(model, a, lanes=1, clock_mhz=100.0, constants=const)
-    # t0: events 0 (4 slots) + 2 (1 slot) = 5, update 3 + 4 rows + marker = 8 -> 13; t1: 1 + 8 = 9; readout 4 + 2
-    assert est.cycles == 13 + 9 + 4 + 2
-    assert est.latency_us == pytest.approx(0.28) and est.fps == pytest.approx(1e6 / 0.28)
-    # P = 2 (2 rows): t0 bank 0 has 2 + 1 entries, bank 1 has 2 -> 3, update 3 + 2 + 1 -> 9; t1: 1 + 6
+    # P = 1, update 4 rows + marker = 5. t0: events 0 (4 entries) + 2 (1) -> S = 5, U = 5 + 3 + 5 = 13;
+    # t1: event 1 -> S = 6 (overlaps t0's neuron phase), U = max(6 + 3, 13) + 5 = 18; readout 4 + 2
+    assert est.cycles == 18 + 4 + 2
+    assert est.latency_us == pytest.approx(0.24) and est.fps == pytest.approx(1e6 / 0.24)
+    assert est.layer_cycles == (8 + 5,)  # per timestep max(synapse + drain, update)
+    # P = 2 (2 rows, update 3): t0 bank 0 has 2 + 1 entries, bank 1 has 2 -> S = 3, U = 9; t1: S = 4, U = 12
     est = cycles_per_sample(model, a, lanes=2, clock_mhz=100.0, constants=const)
-    assert est.cycles == 9 + 7 + 4 + 2
+    assert est.cycles == 12 + 4 + 2
 
 
 def test_latency_pipeline_waits_for_the_previous_layer_by_hand():
@@ -138,12 +140,15 @@ def test_latency_pipeline_waits_for_the_previous_layer_by_hand():
     const = {"latency": {"event_cycles": 0, "min_event_cycles": 1, "drain_cycles": 3, "row_cycles": 1,
                          "timestep_cycles": 0, "readout_cycles": 1, "sample_cycles": 2}}
     est = cycles_per_sample(model, a, lanes=1, clock_mhz=100.0, constants=const)
-    # W0 (update 3 + 4 rows + marker = 8): t0 4+1+8 = 13, t1 8, t2 4+8 = 12, t3 8 -> F0 = 13, 21, 33, 41
-    # W1 (update 3 + 1 row + marker = 5): t0 4+5 = 9, t1 5, t2 4+5 = 9, t3 5
-    # F1: t0 max(0, 13)+9 = 22, t1 max(22, 21)+5 = 27 (layer 1 is the bottleneck),
-    #     t2 max(27, 33)+9 = 42 (waits 6 cycles for layer 0), t3 max(42, 41)+5 = 47
-    assert est.layer_cycles == (41.0, 28.0)
-    assert est.cycles == 47 + 1 * 1 + 2
+    # layer 0 (update 5): synapse work 5, 0, 4, 0
+    #   S = 5, 5, max(5, U[0] = 13) + 4 = 17 (buffer of t0 busy until its update ends), 18
+    #   U = 13, max(8, 13) + 5 = 18, max(20, 18) + 5 = 25, max(21, 25) + 5 = 30
+    # layer 1 (update 2): synapse work 4, 0, 4, 0, each timestep after layer 0's update of it
+    #   S = 13 + 4 = 17, 18, max(18, 22, 25) + 4 = 29, max(29, 24, 30) = 30
+    #   U = 22, max(21, 22) + 2 = 24, 34, max(33, 34) + 2 = 36
+    assert est.cycles == 36 + 1 * 1 + 2
+    assert est.layer_cycles == (8 + 5 + 7 + 5, 7 + 3 + 7 + 3)
+
 
 def test_estimate_sums_layers_and_counts_block_ram():
     model = random_model([300, 200, 10], seed=3, weight_bits=8, density=0.9)

@@ -4,14 +4,15 @@
 // and a slot iterator, so area grows linearly with P and banks never share a memory port.
 // Synapse phase: an input event (address i) reads ptr[i]: for every bank b, {first entry, count}
 // of input i's synapses onto bank b's neurons; banks with a nonzero count get the pointer in
-// their event queue. Each bank then reads one {row, weight} entry per cycle and adds the weight
-// to the accumulator of that row (read-modify-write, 1-cycle forwarding). Banks run decoupled:
-// a timestep costs about max over banks of that bank's share of the synapses, since the queues
-// absorb the per-event imbalance between banks.
-// Neuron phase (end-of-timestep marker, once every bank has drained): one row of P neurons per
+// their event queue, and an end-of-timestep marker goes into every queue. Each bank then reads one
+// {row, weight} entry per cycle and adds the weight to the accumulator of that row (read-modify-
+// write, 1-cycle forwarding). Banks run decoupled: the queues absorb the per-event imbalance
+// between banks, and two accumulator buffers let a bank run up to one timestep ahead, into the
+// other buffer, while the neuron phase still reads this timestep's.
+// Neuron phase (once every bank has retired the timestep's marker): one row of P neurons per
 // cycle through a 6-stage pipeline (read; register; leak and acc + bias; sum; clamp; threshold
-// and reset); spikes leave as {row, P-bit mask} entries in the output FIFO (hidden layer), or
-// readout words on the sample's last timestep (last layer).
+// and reset), clearing the rows it read; spikes leave as {row, P-bit mask} entries in the output
+// FIFO (hidden layer), or readout words on the sample's last timestep (last layer).
 module sf_layer #(
     parameter integer P = 1,            // lanes = banks: synapses per cycle, neurons per cycle (power of 2)
     /* verilator lint_off UNUSEDPARAM */
@@ -82,27 +83,36 @@ module sf_layer #(
     reg [1:0]  mode;
     reg [RB:0] row_i;          // CLR: row being cleared; UPD: next row to issue (ROWS = marker item)
     reg        upd_last;       // the timestep being updated is the sample's last
+    reg        upd_buf;        // accumulator buffer of the timestep being (or next) updated
 
     // neuron pipeline valid bits (stage 2 .. 6)
     reg u2_valid, u3_valid, u4_valid, u5_valid, u6_valid;
     reg u2_marker, u3_marker, u4_marker, u5_marker, u6_marker;
     reg [RB-1:0] u2_row, u3_row, u4_row, u5_row, u6_row;
+    reg u2_buf;
     wire nrn_idle = !u2_valid && !u3_valid && !u4_valid && !u5_valid && !u6_valid;
 
     // ---------------- event fetch: pointer read (p1), pointer register (p2), push per bank ----
+    // Events go to the queues of the banks with synapses of the input; a marker goes to every
+    // queue (each bank then knows where its timestep ends) and its "last" flag to mk_fifo.
     reg            p1_valid, p1_marker, p1_last;
     reg            p2_valid, p2_marker, p2_last;
     reg [P*PW-1:0] ptr_q;      // pointer memory read register (stage p1)
     reg [P*PW-1:0] ptr_r;      // stage p2: the pointers being pushed
     reg [P-1:0]    ptr_nz;     // stage p2: bank b has synapses of this input
-    reg            room;       // every bank queue can take one more pointer
-    reg            drained_r;  // every bank was idle last cycle and nothing was pushed
-    wire [P-1:0]   bank_room, bank_idle;
-    wire take_event = p2_valid && !p2_marker && room && (mode == SYN);
-    wire start_upd  = p2_valid && p2_marker && drained_r && nrn_idle && (mode == SYN);
-    wire p1_move    = p1_valid && (!p2_valid || take_event || start_upd);
+    reg            room;       // every bank queue can take one more entry
+    wire [P-1:0]   bank_room, bank_done;
+    wire           mk_empty;
+    wire [2:0]     mk_count;
+    wire           mk_last;
+    wire ready     = (mode != CLR) && room;
+    wire take_event  = p2_valid && !p2_marker && ready;
+    wire take_marker = p2_valid && p2_marker && ready && (mk_count < 3'd4);
+    wire p1_move    = p1_valid && (!p2_valid || take_event || take_marker);
     assign in_ready = !p1_valid || p1_move;
     wire accept = in_valid && in_ready;
+    // a timestep's neuron phase starts once every bank has worked through it
+    wire start_upd  = (mode == SYN) && !mk_empty && (&bank_done) && nrn_idle;
 
     always @(posedge clk) begin
         if (accept) ptr_q <= ptr_mem[in_addr];
@@ -118,7 +128,7 @@ module sf_layer #(
         if (rst) begin
             p1_valid <= 1'b0; p1_marker <= 1'b0; p1_last <= 1'b0;
             p2_valid <= 1'b0; p2_marker <= 1'b0; p2_last <= 1'b0;
-            room <= 1'b0; drained_r <= 1'b0;
+            room <= 1'b0;
         end else begin
             if (accept) begin
                 p1_valid <= 1'b1; p1_marker <= in_marker; p1_last <= in_last;
@@ -127,13 +137,18 @@ module sf_layer #(
             end
             if (p1_move) begin
                 p2_valid <= 1'b1; p2_marker <= p1_marker; p2_last <= p1_last;
-            end else if (take_event || start_upd) begin
+            end else if (take_event || take_marker) begin
                 p2_valid <= 1'b0;
             end
             room <= &bank_room;
-            drained_r <= (&bank_idle) && !take_event;
         end
     end
+    /* verilator lint_off PINCONNECTEMPTY */
+    sf_fifo #(.W(1), .LOG(2)) mk_fifo (
+        .clk(clk), .rst(rst), .push(take_marker), .din(p2_last), .pop(start_upd),
+        .dout(mk_last), .empty(mk_empty), .count(mk_count)
+    );
+    /* verilator lint_on PINCONNECTEMPTY */
 
     // ---------------- neuron phase issue (credit-checked against the output FIFO) ----------
     wire [FIFO_LOG:0] fifo_count;
@@ -151,7 +166,7 @@ module sf_layer #(
     end
     always @(posedge clk) begin
         if (rst) begin
-            mode <= CLR; row_i <= 0; upd_last <= 1'b0;
+            mode <= CLR; row_i <= 0; upd_last <= 1'b0; upd_buf <= 1'b0;
             u2_valid <= 1'b0; u3_valid <= 1'b0; u4_valid <= 1'b0; u5_valid <= 1'b0; u6_valid <= 1'b0;
         end else begin
             u2_valid <= upd_row || upd_mark;
@@ -161,14 +176,14 @@ module sf_layer #(
                     row_i <= row_i + 1'b1;
                     if (row_i == ROWS_LAST) begin mode <= SYN; row_i <= 0; end
                 end
-                SYN: if (start_upd) begin mode <= UPD; row_i <= 0; upd_last <= p2_last; end
+                SYN: if (start_upd) begin mode <= UPD; row_i <= 0; upd_last <= mk_last; end
                 default: if (upd_row) row_i <= row_i + 1'b1;
-                         else if (upd_mark) begin mode <= SYN; row_i <= 0; end
+                         else if (upd_mark) begin mode <= SYN; row_i <= 0; upd_buf <= !upd_buf; end
             endcase
         end
     end
     always @(posedge clk) begin
-        u2_marker <= upd_mark; u2_row <= row_i[RB-1:0];
+        u2_marker <= upd_mark; u2_row <= row_i[RB-1:0]; u2_buf <= upd_buf;
         u3_marker <= u2_marker; u3_row <= u2_row;
         u4_marker <= u3_marker; u4_row <= u3_row;
         u5_marker <= u4_marker; u5_row <= u4_row;
@@ -187,34 +202,41 @@ module sf_layer #(
 `ifdef SF_SIM_RELOAD
         always @(posedge rst) $readmemh({W_FILE, HEX, ".mem"}, wmem);
 `endif
-        // event queue: pointers of this bank's synapses for the events taken so far
-        wire [PW-1:0]   e_in = ptr_r[b*PW +: PW];
-        wire            push = take_event && ptr_nz[b];
-        wire [PW-1:0]   e_out;
+        // event queue: {marker, pointer} entries of the events and markers taken so far
+        wire [PW:0]     e_in = {p2_marker, ptr_r[b*PW +: PW]};
+        wire            push = take_event && ptr_nz[b] || take_marker;
+        wire [PW:0]     e_out;
         wire            e_empty;
         wire [EQ_LOG:0] e_count;
-        reg             it_active;
+        reg             it_active, it_buf;
         reg  [SA-1:0]   it_slot;
         reg  [CB-1:0]   it_left;
+        // timesteps: markers popped and markers retired (through stage D) not yet updated
+        reg  [1:0]      ahead, done;
+        reg             pop_buf;    // buffer of the entries popped now
         wire            it_free = !it_active || (it_left == 1);
-        wire            pop = !e_empty && it_free;
-        sf_fifo #(.W(PW), .LOG(EQ_LOG)) queue (
+        wire            pop = !e_empty && it_free && (ahead != 2'd2);
+        wire            pop_marker = pop && e_out[PW];
+        sf_fifo #(.W(PW + 1), .LOG(EQ_LOG)) queue (
             .clk(clk), .rst(rst), .push(push), .din(e_in), .pop(pop),
             .dout(e_out), .empty(e_empty), .count(e_count)
         );
         assign bank_room[b] = e_count < EQ_ROOM;
-        // slot iterator: one synapse list read per cycle
+        // slot iterator: one synapse list read per cycle; a marker passes as a bubble
         always @(posedge clk) begin
             if (rst) begin
-                it_active <= 1'b0; it_slot <= 0; it_left <= 0;
-            end else if (pop) begin
-                it_active <= 1'b1; it_slot <= e_out[PW-1:CB]; it_left <= e_out[CB-1:0];
-            end else if (it_active) begin
-                it_active <= (it_left != 1); it_slot <= it_slot + 1'b1; it_left <= it_left - 1'b1;
+                it_active <= 1'b0; it_slot <= 0; it_left <= 0; it_buf <= 1'b0; pop_buf <= 1'b0;
+            end else if (pop && !e_out[PW]) begin
+                it_active <= 1'b1; it_slot <= e_out[PW-1:CB]; it_left <= e_out[CB-1:0]; it_buf <= pop_buf;
+            end else begin
+                if (it_active) begin
+                    it_active <= (it_left != 1); it_slot <= it_slot + 1'b1; it_left <= it_left - 1'b1;
+                end
+                if (pop_marker) pop_buf <= !pop_buf;
             end
         end
         reg [LW-1:0] wq;
-        reg          b_valid, c_valid, d_valid;
+        reg          b_valid, c_valid, d_valid, b_mark, c_mark, d_mark, b_buf, c_buf, d_buf;
         always @(posedge clk) begin
             if (it_active) wq <= wmem[it_slot];
         end
@@ -224,49 +246,70 @@ module sf_layer #(
         reg  [WB-1:0]   c_w;
         always @(posedge clk) begin
             if (b_valid) begin c_row <= wq[LW-1:WB]; c_w <= wq[WB-1:0]; end
+            b_buf <= it_buf; c_buf <= b_buf; d_buf <= c_buf;
         end
         always @(posedge clk) begin
             if (rst) begin
                 b_valid <= 1'b0; c_valid <= 1'b0; d_valid <= 1'b0;
+                b_mark <= 1'b0; c_mark <= 1'b0; d_mark <= 1'b0;
+                ahead <= 2'd0; done <= 2'd0;
             end else begin
                 b_valid <= it_active;
                 c_valid <= b_valid;
                 d_valid <= c_valid;
+                b_mark <= pop_marker; c_mark <= b_mark; d_mark <= c_mark;
+                ahead <= ahead + {1'b0, pop_marker} - {1'b0, upd_mark};
+                done  <= done + {1'b0, d_mark} - {1'b0, upd_mark};
             end
         end
-        assign bank_idle[b] = e_empty && !it_active && !b_valid && !c_valid && !d_valid;
-        reg  [AW-1:0]   amem [0:ROWS-1];
-        wire [RB-1:0]   rd_row = (mode == UPD) ? row_i[RB-1:0] : c_row;
-        wire            rd_en  = (mode == UPD) ? upd_row : c_valid;
-        reg  [AW-1:0]   aq;
-        always @(posedge clk) begin
-            if (rd_en) aq <= amem[rd_row];
-        end
-        assign acc_row[b*AW +: AW] = aq;
-        // stage D: add the weight (forward last cycle's write of the same row)
-        reg  [RB-1:0]   d_row;
-        reg  [WB-1:0]   d_w;
+        assign bank_done[b] = done != 2'd0;
+        // two accumulator buffers: the banks fill one timestep's while the neuron phase reads and
+        // clears the previous one's (a bank never runs more than one timestep ahead)
+        wire [AW-1:0] aq0, aq1;
+        reg  [RB-1:0] d_row;
+        reg  [WB-1:0] d_w;
+        reg           fw_valid, fw_buf;
+        reg  [RB-1:0] fw_row;
+        reg  [AW-1:0] fw_word;
+        wire          fwd = fw_valid && fw_buf == d_buf && fw_row == d_row;
+        wire [AW-1:0] word_in = fwd ? fw_word : (d_buf ? aq1 : aq0);
+        wire [AW-1:0] sum = word_in + {{(AW-WB){d_w[WB-1]}}, d_w};
         always @(posedge clk) begin
             if (c_valid) begin d_row <= c_row; d_w <= c_w; end
         end
-        reg             fw_valid;
-        reg  [RB-1:0]   fw_row;
-        reg  [AW-1:0]   fw_word;
-        wire [AW-1:0]   word_in = (fw_valid && fw_row == d_row) ? fw_word : aq;
-        wire [AW-1:0]   sum = word_in + {{(AW-WB){d_w[WB-1]}}, d_w};
         always @(posedge clk) begin
             if (rst) fw_valid <= 1'b0;
             else     fw_valid <= d_valid;
             fw_row  <= d_row;
+            fw_buf  <= d_buf;
             fw_word <= sum;
         end
-        // write port: clear (reset), zero after the neuron phase read, accumulate
-        wire            we = (mode == CLR) || u2_wr || d_valid;
-        wire [RB-1:0]   wa = (mode == CLR) ? row_i[RB-1:0] : (u2_wr ? u2_row : d_row);
-        wire [AW-1:0]   wd = (mode == CLR || u2_wr) ? {AW{1'b0}} : sum;
-        always @(posedge clk) begin
-            if (we) amem[wa] <= wd;
+        genvar k;
+        for (k = 0; k < 2; k = k + 1) begin : buffer
+            localparam [0:0] KB1 = k[0:0];
+            reg  [AW-1:0]   amem [0:ROWS-1];
+            wire            upd_this = (mode == UPD) && (upd_buf == KB1);
+            wire [RB-1:0]   rd_row = upd_this ? row_i[RB-1:0] : c_row;
+            wire            rd_en  = upd_this ? upd_row : (c_valid && c_buf == KB1);
+            reg  [AW-1:0]   aq;
+            always @(posedge clk) begin
+                if (rd_en) aq <= amem[rd_row];
+            end
+            // write port: clear (reset), zero after the neuron phase read, accumulate
+            wire            clr_row = u2_wr && (u2_buf == KB1);
+            wire            we = (mode == CLR) || clr_row || (d_valid && d_buf == KB1);
+            wire [RB-1:0]   wa = (mode == CLR) ? row_i[RB-1:0] : (clr_row ? u2_row : d_row);
+            wire [AW-1:0]   wd = (mode == CLR || clr_row) ? {AW{1'b0}} : sum;
+            always @(posedge clk) begin
+                if (we) amem[wa] <= wd;
+            end
+            if (k == 0) begin : q0
+                assign aq0 = aq;
+            end else begin : q1
+                assign aq1 = aq;
+            end
         end
+        assign acc_row[b*AW +: AW] = u2_buf ? aq1 : aq0;
     end endgenerate
 
     // ---------------- neuron state: {count, v} of P neurons per row ------------------------

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from spikeforge.core.params import CoreParams, LayerParams, layer_params
 from spikeforge.estimate.calibration import load_constants
-from spikeforge.estimate.latency import event_cycles, update_cycles
+from spikeforge.estimate.latency import event_cycles, timestep_cycles
 from spikeforge.estimate.resources import estimate_params
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def expected_cycles(params: CoreParams, rates: list[float], timesteps: int, cons
     works = []
     for lp, rate in zip(params.layers, rates, strict=True):
         per_event = float(event_cycles(lp.SLOTS / max(lp.N_IN, 1), const))
-        works.append(rate * lp.N_IN * per_event + update_cycles(lp.ROWS, const))
+        works.append(timestep_cycles(rate * lp.N_IN * per_event, lp.ROWS, const))
     busiest = max(works)
     fill = sum(works) - busiest
     return timesteps * busiest + fill + const["readout_cycles"] * params.n_outputs + const["sample_cycles"]

@@ -4,13 +4,17 @@ and the spike activity.
 Per layer and timestep t, input events are taken at most one per cycle (``min_event_cycles``), and
 bank b of the P banks works through ``count[i, b]`` synapse-list entries of each event i (its share of
 input i's fan-out, one entry per cycle). Banks run decoupled behind their event queues, so the
-synapse phase takes ``max(events * min_event_cycles, max_b sum_i count[i, b] + event_cycles)``. The
-end-of-timestep marker then drains the banks (``drain_cycles``) and updates ROWS = ceil(n_out / P) rows at
-one per cycle (``row_cycles``) plus the marker row and the neuron pipeline (``timestep_cycles``). Layers form
-a pipeline over timesteps (layer l works on t while layer l-1 works on t+1), so finish times follow the
-flow-shop recurrence ``F[l][t] = max(F[l][t-1], F[l-1][t]) + W[l][t]``; samples follow back to back, and the
-last sample's readout streams n_out words (``readout_cycles`` each). Cycles per sample = (finish of the batch)
-/ samples, as the RTL runner measures it. The constants live in calibration.json (key ``latency``).
+synapse work of a timestep is ``syn = max(events * min_event_cycles, max_b sum_i count[i, b] + event_cycles)``;
+its marker retires ``drain_cycles`` later. The neuron phase then updates ROWS = ceil(n_out / P) rows at one
+per cycle (``row_cycles``, plus the marker row) and empties its pipeline (``timestep_cycles``). Two
+accumulator buffers let the synapse work of t+1 overlap the neuron phase of t, so per layer:
+
+    S[t] = max(S[t-1], U[t-2], U_prev[t]) + syn[t]        synapse work done (U_prev: the layer before)
+    U[t] = max(S[t] + drain, U[t-1]) + update             neuron phase done
+
+over the timesteps of all samples back to back; the last sample's readout streams n_out words
+(``readout_cycles`` each). Cycles per sample = (finish of the batch) / samples, as the RTL runner measures
+it. The constants live in calibration.json (key ``latency``).
 """
 
 from __future__ import annotations
@@ -55,16 +59,26 @@ def event_cycles(slots: np.ndarray | float, const: dict[str, float]) -> np.ndarr
 
 
 def update_cycles(rows: int, const: dict[str, float]) -> float:
-    """Cycles of one layer's end of timestep: drain the banks, update ``rows`` rows and the marker row."""
-    return const["drain_cycles"] + const["row_cycles"] * (rows + 1) + const["timestep_cycles"]
+    """Cycles of one layer's neuron phase: ``rows`` rows, the marker row and the pipeline tail."""
+    return const["row_cycles"] * (rows + 1) + const["timestep_cycles"]
+
+
+def timestep_cycles(synapse: float, rows: int, const: dict[str, float]) -> float:
+    """Steady cycles per timestep of one layer: synapse work (and its drain) overlaps the neuron phase."""
+    return max(synapse + const["drain_cycles"], update_cycles(rows, const))
+
+
+def synapse_work(events: np.ndarray, counts: np.ndarray, const: dict[str, float]) -> np.ndarray:
+    """syn[b, t]: synapse cycles of timestep t of sample b, for input spikes ``events`` [B, T, n_in]
+    and the per-bank entry counts ``counts`` [n_in, P]."""
+    busiest = (events @ counts.astype(np.float64)).max(axis=-1) + const["event_cycles"] * (events.sum(-1) > 0)
+    return np.maximum(events.sum(axis=-1) * const["min_event_cycles"], busiest)
 
 
 def layer_work(events: np.ndarray, counts: np.ndarray, rows: int, const: dict[str, float]) -> np.ndarray:
-    """W[b, t]: cycles one layer spends on timestep t of sample b, for input spikes ``events`` [B, T, n_in]
-    and the per-bank entry counts ``counts`` [n_in, P]."""
-    busiest = (events @ counts.astype(np.float64)).max(axis=-1) + const["event_cycles"] * (events.sum(-1) > 0)
-    synapse = np.maximum(events.sum(axis=-1) * const["min_event_cycles"], busiest)
-    return synapse + update_cycles(rows, const)
+    """W[b, t]: one layer's cycles for timestep t of sample b with no overlap (synapse work, drain, neuron
+    phase one after the other): an upper bound of what the timestep adds."""
+    return synapse_work(events, counts, const) + const["drain_cycles"] + update_cycles(rows, const)
 
 
 def cycles_per_sample(model: HardwareModel, activity: Activity, lanes: int | list[int] = 1,
@@ -72,21 +86,24 @@ def cycles_per_sample(model: HardwareModel, activity: Activity, lanes: int | lis
     """Expected cycles per sample for the activity's samples streamed back to back."""
     const = (constants or load_constants())["latency"]
     per = [lanes] * len(model.layers) if isinstance(lanes, int) else list(lanes)
-    works = []
+    syns, updates = [], []
     for layer, events, p in zip(model.layers, activity.layers, per, strict=True):
-        counts = slots_per_input(layer, p)
-        works.append(layer_work(events.astype(np.float64), counts, -(-layer.n_out // p), const))
-    batch, steps = works[0].shape
-    finish = np.zeros(len(works))
-    for b in range(batch):
-        for t in range(steps):
-            ready = 0.0
-            for index, work in enumerate(works):
-                finish[index] = max(finish[index], ready) + work[b, t]
-                ready = finish[index]
-    total = finish[-1] + const["readout_cycles"] * model.n_outputs + const["sample_cycles"]
+        syns.append(synapse_work(events.astype(np.float64), slots_per_input(layer, p), const).reshape(-1))
+        updates.append(update_cycles(-(-layer.n_out // p), const))
+    steps = syns[0].size
+    batch = activity.layers[0].shape[0]
+    upd_prev = np.zeros(steps)  # the input stream: events available at once
+    for syn, upd in zip(syns, updates, strict=True):
+        s_done, u_done = 0.0, np.zeros(steps)
+        for g in range(steps):
+            free = u_done[g - 2] if g >= 2 else 0.0  # the accumulator buffer of timestep g - 2
+            s_done = max(s_done, free, upd_prev[g]) + syn[g]
+            u_done[g] = max(s_done + const["drain_cycles"], u_done[g - 1] if g else 0.0) + upd
+        upd_prev = u_done
+    total = upd_prev[-1] + const["readout_cycles"] * model.n_outputs + const["sample_cycles"]
+    busy = [float(np.maximum(syn + const["drain_cycles"], upd).sum()) for syn, upd in zip(syns, updates, strict=True)]
     return LatencyEstimate(
         cycles=float(total / batch),
-        layer_cycles=tuple(float(w.sum() / batch) for w in works),
+        layer_cycles=tuple(float(b / batch) for b in busy),
         clock_mhz=clock_mhz,
     )

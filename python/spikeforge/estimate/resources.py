@@ -24,16 +24,16 @@ INPUT_FIFO_DEPTH = 4  # sf_input's FIFO (LOG = 2)
 
 def layer_memories(lp: LayerParams) -> dict[str, tuple[MemoryMap, int]]:
     """The memories sf_layer infers, as (mapping, copies): the pointer ROM ({first, count} per bank), each
-    bank's synapse list ({row, weight}), event queue and accumulators (read-modify-write RAM), the neuron
-    ROM, the neuron state {count, v} and the output FIFO."""
+    bank's synapse list ({row, weight}), event queue ({marker, first, count}) and two accumulator buffers
+    (read-modify-write RAM), the neuron ROM, the neuron state {count, v} and the output FIFO."""
     return {
         "ptr": (map_memory(lp.N_IN, lp.P * (lp.SA + lp.CB), rom=True), 1),
         "weights": (map_memory(lp.SLOTS, lp.RB + lp.WB, rom=True), lp.P),
         "neurons": (map_memory(lp.ROWS, lp.P * (lp.M + lp.BW), rom=True), 1),
-        "acc": (map_memory(lp.ROWS, lp.AW, rom=False), lp.P),
+        "acc": (map_memory(lp.ROWS, lp.AW, rom=False), 2 * lp.P),  # two buffers per bank
         "state": (map_memory(lp.ROWS, lp.P * (lp.CW + lp.M), rom=False), 1),
         # the event queues feed the slot iterators through a mux: asynchronous reads, never block RAM
-        "queue": (map_memory(1 << lp.EQ_LOG, lp.SA + lp.CB, rom=False, sync_read=False), lp.P),
+        "queue": (map_memory(1 << lp.EQ_LOG, 1 + lp.SA + lp.CB, rom=False, sync_read=False), lp.P),
         # sf_fifo reads asynchronously, but its output feeds the serializer's register directly, so
         # Yosys (memory_dff) merges that register into a synchronous read port: deep FIFOs become block RAM.
         "fifo": (map_memory(1 << lp.FIFO_LOG, lp.OUT_W, rom=False), 1),
@@ -60,13 +60,14 @@ def layer_features(lp: LayerParams) -> tuple[dict[str, float], dict[str, float]]
     """(LUT features, FF features) of one layer: what the constants multiply."""
     mem = _memory_features(layer_memories(lp))
     fire, leak, subtract = lp.FIRE, lp.LEAK, 1 - lp.RESET_ZERO
-    bank = lp.SA + lp.CB + 2 * (lp.EQ_LOG + 1)  # slot iterator and event-queue pointers of one bank
+    # slot iterator, event-queue pointers and timestep counters of one bank
+    bank = lp.SA + lp.CB + 2 * (lp.EQ_LOG + 1) + 4
     lut = {
         "layer": 1.0,
         "lutram": mem["lutram"],
         "rom_logic": mem["rom_logic"],
         "mem_mux": mem["mem_mux"] + mem["ffram"],
-        "accumulate": float(lp.P * (lp.AW + lp.RB)),
+        "accumulate": float(lp.P * (2 * lp.AW + lp.RB)),  # adder, forwarding and buffer muxes
         "bank_control": float(lp.P * bank),
         "update": float(lp.P * (2 * lp.UW + lp.M * (1 + leak) + fire * lp.M * (1 + subtract) + lp.CW)),
         "state_mux": float(lp.P * (lp.CW + lp.M)),
@@ -76,7 +77,7 @@ def layer_features(lp: LayerParams) -> tuple[dict[str, float], dict[str, float]]
     ff = {
         "layer": 1.0,
         "read_regs": mem["read_regs"] + mem["ffram"],
-        "lane_regs": float(lp.P * (2 * lp.RB + lp.WB + lp.AW + 3)),
+        "lane_regs": float(lp.P * (2 * lp.RB + lp.WB + lp.AW + 7)),
         "bank_control": float(lp.P * bank),
         "pipeline": float(lp.P * ((3 + fire) * lp.M + 2 * lp.UW + 3 * lp.CW)),
         "control": float(lp.SA + lp.CB + lp.RB + lp.IA),
