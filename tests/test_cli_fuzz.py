@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from spikeforge.cli import main
 from spikeforge.hw.random_model import random_model
 
-EXAMPLES = int(os.environ.get("SPIKEFORGE_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("SPIKEFORGE_FUZZ_EXAMPLES", "40"))
 
 
 @pytest.fixture(scope="module")
