@@ -39,16 +39,18 @@ def lower_bounds(resources: CoreResources, bounds: Bounds) -> dict[str, float]:
 
 def _latency_floor(resources: CoreResources) -> float:
     """Cycles no core of these layer sizes can beat on this input activity: back to back samples take at
-    least the busiest layer's work, each input event costing at least one empty slot and each timestep
-    one row update per neuron (hidden layers silent)."""
+    least the busiest layer's time, and a layer takes at least its neuron phases (one row per neuron, hidden
+    layers silent) or, for the input layer, its events at the fewest cycles an event can cost, whichever
+    is longer (the two may overlap)."""
     from spikeforge.estimate.calibration import load_constants
-    from spikeforge.estimate.latency import event_cycles, update_cycles
+    from spikeforge.estimate.latency import update_cycles
 
     const = load_constants()["latency"]
     steps = resources.timesteps
     work = [steps * update_cycles(s.n_out, const) for s in resources.shapes]
     first = resources.shapes[0]
-    work[0] += resources.rates[0] * first.n_in * steps * float(event_cycles(0.0, const))
+    events = resources.rates[0] * first.n_in * steps
+    work[0] = max(work[0], events * const["min_event_cycles"])
     return float(max(work) / resources.clock_mhz)  # the readout's cycles are shared by a whole batch
 
 
