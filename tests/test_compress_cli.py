@@ -25,15 +25,33 @@ FAST = ["--finetune-epochs", "1", "--max-compress-epochs", "1", "--quiet"]
 
 
 @pytest.fixture(scope="module")
-def tight_lut_run(checkpoint, tmp_path_factory):
-    """A LUT budget so tight that the network collapses (forced greedily, accuracy near chance)."""
+def tight_lut(checkpoint) -> str:
+    """A LUT budget 5% above the least the compressor's resource model can reach for this network: so
+    tight that the network collapses (forced greedily, accuracy near chance)."""
+    from spikeforge.boards import get_board
+    from spikeforge.compress.fpga import CoreResources
+    from spikeforge.compress.pipeline import Data, export
+    from spikeforge.compress.problem import Bounds, floor_estimate
+    from spikeforge.estimate.activity import measured
+    from spikeforge.train.checkpoint import load_model
+
+    model, payload = load_model(checkpoint)
+    data = Data.for_checkpoint(payload)
+    dense = export(model, data, {})
+    resources = CoreResources.for_model(dense, get_board("pynq-z2"), measured(dense, data.x["train"][:200]).mean_rates(),
+                                        data.timesteps)
+    return f"{1.05 * floor_estimate(resources, resources.sizes, Bounds())['lut']:.0f}"
+
+
+@pytest.fixture(scope="module")
+def tight_lut_run(checkpoint, tight_lut, tmp_path_factory):
     import contextlib
     import io
 
     out = tmp_path_factory.mktemp("lut") / "c"
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        code = main(["compress", str(checkpoint), "--lut", "380", *FAST, "-o", str(out)])
+        code = main(["compress", str(checkpoint), "--lut", tight_lut, *FAST, "-o", str(out)])
     return code, err.getvalue(), out
 
 
@@ -66,9 +84,9 @@ def test_a_collapsed_and_forced_result_is_said_loudly(tight_lut_run):
     assert "## Warnings" in text and "greedily" in text and "accuracy fell" in text
 
 
-def test_min_accuracy_fails_the_run_and_writes_nothing(checkpoint, tmp_path, capsys):
+def test_min_accuracy_fails_the_run_and_writes_nothing(checkpoint, tight_lut, tmp_path, capsys):
     out = tmp_path / "c"
-    assert main(["compress", str(checkpoint), "--lut", "380", "--min-accuracy", "50", *FAST, "-o", str(out)]) == 2
+    assert main(["compress", str(checkpoint), "--lut", tight_lut, "--min-accuracy", "50", *FAST, "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--min-accuracy 50" in err and "Traceback" not in err
     assert not out.exists() or not any(out.iterdir())
