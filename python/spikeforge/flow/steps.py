@@ -152,7 +152,7 @@ def step_rtl(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
     design = cfg.output_dir / "rtl"
     generate_rtl(model, design, cfg.lanes, model_sha256=file_sha256(state.path("model")))
     state.set("design", design)
-    result = simulate_design(design, inputs, model.n_outputs, quiet=cfg.quiet)
+    result = simulate_design(design, inputs, model.n_outputs, quiet=cfg.quiet, model=model)
     mismatching = int((result.readout != golden.run(model, inputs).readout).any(axis=1).sum())
     if mismatching:
         raise RuntimeError(f"the RTL core disagrees with the golden simulator on {mismatching} samples")
