@@ -33,7 +33,9 @@ def test_help_does_not_import_torch(model_file, tmp_path):
         "    assert 'torch' not in sys.modules, ('torch imported by', argv)\n"
         "print('all three ran')\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(model_file), str(tmp_path / "x.npy")], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(model_file), str(tmp_path / "x.npy")], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert "simulate" in done.stdout and "info" in done.stdout
     assert "12 inputs -> 4 outputs" in done.stdout  # info really ran
@@ -56,7 +58,20 @@ def test_simulate_json_equals_golden_and_reports_accuracy(model_file, tmp_path, 
     labels = golden.predict(expected).copy()
     labels[:3] = (labels[:3] + 1) % 4  # exactly 3 wrong
     np.save(tmp_path / "y.npy", labels)
-    assert main(["simulate", str(model_file), "--input", str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.npy"), "--json"]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                str(model_file),
+                "--input",
+                str(tmp_path / "x.npy"),
+                "--labels",
+                str(tmp_path / "y.npy"),
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["readout"] == expected.tolist()
     assert out["prediction"] == golden.predict(expected).tolist()
@@ -71,7 +86,19 @@ def test_simulate_human_output(model_file, tmp_path, capsys):
     labels = expected.copy()
     labels[[1, 3]] = (labels[[1, 3]] + 1) % 4  # exactly 2 of 5 wrong
     np.save(tmp_path / "y.npy", labels)
-    assert main(["simulate", str(model_file), "--input", str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.npy")]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                str(model_file),
+                "--input",
+                str(tmp_path / "x.npy"),
+                "--labels",
+                str(tmp_path / "y.npy"),
+            ]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.splitlines()
     assert "5 samples x 3 timesteps" in lines[0]
     assert "predictions: " + ", ".join(str(int(p)) for p in expected) in lines
@@ -103,7 +130,19 @@ def test_simulate_bad_files(model_file, tmp_path, capsys):
     assert "not a readable .npy input file" in capsys.readouterr().err
     np.save(tmp_path / "x.npy", np.ones((2, 3, 12), np.uint8))
     np.save(tmp_path / "y.npy", np.zeros(5, np.int64))
-    assert main(["simulate", str(model_file), "--input", str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.npy")]) == 2
+    assert (
+        main(
+            [
+                "simulate",
+                str(model_file),
+                "--input",
+                str(tmp_path / "x.npy"),
+                "--labels",
+                str(tmp_path / "y.npy"),
+            ]
+        )
+        == 2
+    )
     assert "labels must be 2 integers" in capsys.readouterr().err
 
 
@@ -111,7 +150,11 @@ def test_simulate_dataset_needs_the_encoding_in_the_meta(model_file, tmp_path, c
     # a random model records no timesteps or encoder: --dataset cannot encode as in training
     assert main(["simulate", str(model_file), "--dataset", "digits"]) == 2
     err = capsys.readouterr().err
-    assert "records no timesteps or encoder" in err and "use --input instead" in err and len(err.splitlines()) == 1
+    assert (
+        "records no timesteps or encoder" in err
+        and "use --input instead" in err
+        and len(err.splitlines()) == 1
+    )
     # with the meta but the wrong input width, the dataset is refused by name
     path = random_model([12, 4], seed=1).save(tmp_path / "meta.npz")
     from spikeforge.hw.model import HardwareModel
@@ -132,13 +175,19 @@ def test_usage_errors_are_one_line(capsys):
 def test_console_script_exit_status(model_file, tmp_path):
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"PK\x03\x04 nonsense")
-    done = subprocess.run([sys.executable, "-m", "spikeforge.cli", "info", str(bad)], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "spikeforge.cli", "info", str(bad)], capture_output=True, text=True
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1
-    done = subprocess.run([sys.executable, "-m", "spikeforge.cli", "--debug", "info", str(bad)], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "spikeforge.cli", "--debug", "info", str(bad)], capture_output=True, text=True
+    )
     assert done.returncode != 0 and "Traceback" in done.stderr
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])  # capsys drained per example
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)  # capsys drained per example
 @given(data=st.data())
 def test_saved_random_models_simulate_like_the_reference(data, tmp_path_factory, capsys):
     """Save -> CLI simulate --json on the file -> equals the independent SPEC reference."""
@@ -148,6 +197,8 @@ def test_saved_random_models_simulate_like_the_reference(data, tmp_path_factory,
     model.save(folder / "m.npz")
     np.save(folder / "x.npy", spikes.astype(np.uint8))
     capsys.readouterr()
-    assert main(["simulate", str(folder / "m.npz"), "--input", str(folder / "x.npy"), "--json", "--quiet"]) == 0
+    assert (
+        main(["simulate", str(folder / "m.npz"), "--input", str(folder / "x.npy"), "--json", "--quiet"]) == 0
+    )
     got = json.loads(capsys.readouterr().out)["readout"]
     assert got == [reference_readout(layers_of(model), model.readout, s.astype(int).tolist()) for s in spikes]

@@ -12,8 +12,9 @@ from spikeforge.train.checkpoint import save_checkpoint
 
 def _model() -> SpikingMLP:
     rng = np.random.default_rng(0)
-    return SpikingMLP.from_float_layers([FloatLayer(rng.normal(0, 0.5, (6, 5)), None, 1.0, leak_shift=3)],
-                                        readout="membrane", weight_bits=4)
+    return SpikingMLP.from_float_layers(
+        [FloatLayer(rng.normal(0, 0.5, (6, 5)), None, 1.0, leak_shift=3)], readout="membrane", weight_bits=4
+    )
 
 
 def test_the_same_checkpoint_is_the_same_bytes(tmp_path):

@@ -29,15 +29,27 @@ def model_file(tmp_path) -> Path:
 def digits_model(tmp_path) -> Path:
     """A random 64-16-10 model whose meta records digits, T=8, rate encoding (as `train` writes it)."""
     hw = random_model([64, 16, 10], seed=2, density=0.5)
-    hw = HardwareModel(layers=hw.layers, readout=hw.readout,
-                       extra={"dataset": "digits", "timesteps": 8, "encoder": "rate"})
+    hw = HardwareModel(
+        layers=hw.layers, readout=hw.readout, extra={"dataset": "digits", "timesteps": 8, "encoder": "rate"}
+    )
     return hw.save(tmp_path / "digits.npz")
 
 
-@pytest.mark.parametrize("option,value", [
-    ("--timesteps", "-5"), ("--timesteps", "0"), ("--clock", "inf"), ("--clock", "nan"), ("--clock", "-100"),
-    ("--clock", "0"), ("--samples", "0"), ("--lanes", "3"), ("--lanes", "4,1,2"), ("--lanes", "x"),
-])
+@pytest.mark.parametrize(
+    "option,value",
+    [
+        ("--timesteps", "-5"),
+        ("--timesteps", "0"),
+        ("--clock", "inf"),
+        ("--clock", "nan"),
+        ("--clock", "-100"),
+        ("--clock", "0"),
+        ("--samples", "0"),
+        ("--lanes", "3"),
+        ("--lanes", "4,1,2"),
+        ("--lanes", "x"),
+    ],
+)
 def test_estimate_bad_numbers_are_one_line(model_file, capsys, option, value):
     assert main(["estimate", str(model_file), option, value]) == 2
     assert option in _one_line(capsys)
@@ -124,7 +136,8 @@ def test_train_refuses_a_non_finite_learning_rate_before_training(tmp_path, caps
 def test_info_json_is_valid_json_even_with_nan_in_the_meta(tmp_path, capsys, argv):
     hw = random_model([12, 4], seed=1)
     path = HardwareModel(layers=hw.layers, readout=hw.readout, extra={"float_accuracy": math.nan}).save(
-        tmp_path / "nan.npz")
+        tmp_path / "nan.npz"
+    )
     assert main([a.format(m=path) for a in argv]) == 0
     out = capsys.readouterr().out
     json.loads(out, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))

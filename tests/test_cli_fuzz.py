@@ -36,8 +36,12 @@ def good(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("good")
     model = random_model([12, 8, 4], seed=5, density=0.7)
     rng = np.random.default_rng(0)
-    net = SpikingMLP.from_float_layers([FloatLayer(rng.normal(0, 0.5, (8, 12)), None, 1.0, leak_shift=3),
-                                        FloatLayer(rng.normal(0, 0.5, (4, 8)), None, 1.0, leak_shift=3)])
+    net = SpikingMLP.from_float_layers(
+        [
+            FloatLayer(rng.normal(0, 0.5, (8, 12)), None, 1.0, leak_shift=3),
+            FloatLayer(rng.normal(0, 0.5, (4, 8)), None, 1.0, leak_shift=3),
+        ]
+    )
     files = {
         "model": model.save(root / "model.npz"),
         "input": root / "x.npy",
@@ -50,11 +54,14 @@ def good(tmp_path_factory) -> dict[str, Path]:
     files["flow"].write_text(json.dumps({"steps": ["golden"]}))
     np.save(files["input"], (rng.random((3, 4, 12)) < 0.3).astype(np.uint8))
     np.save(files["labels"], np.array([0, 1, 3]))
-    files["activity"].write_text(json.dumps({"timesteps": 4, "layers": [{"input_rate": 0.2}, {"input_rate": 0.1}]}))
+    files["activity"].write_text(
+        json.dumps({"timesteps": 4, "layers": [{"input_rate": 0.2}, {"input_rate": 0.1}]})
+    )
     return files
 
 
 # ---- bad files -----------------------------------------------------------------------------------
+
 
 def _write(kind: str, payload: bytes, shape: tuple[int, ...]) -> Callable[[Path], Path]:
     def make(folder: Path) -> Path:
@@ -107,51 +114,102 @@ def _case(files: dict[str, Path], out: Path, folder: Path, data: st.DataObject) 
     blocker.write_text("in the way")
     bad_out = data.draw(st.sampled_from([str(blocker), str(blocker / "sub")]))
     cases = [
-        ["info", bad], ["info", bad, "--json"],
-        ["simulate", bad, "--input", x], ["simulate", m, "--input", bad], ["simulate", m, "--input", x, "--labels", bad],
+        ["info", bad],
+        ["info", bad, "--json"],
+        ["simulate", bad, "--input", x],
+        ["simulate", m, "--input", bad],
+        ["simulate", m, "--input", x, "--labels", bad],
         ["simulate", m, "--input", x, "--engine", data.draw(st.sampled_from(["nope", ""]))],
-        ["simulate", m, "--input", x, "--lanes", data.draw(st.sampled_from(["3", "0", "4,4,4", "x"])), "--engine", "rtl"],
+        [
+            "simulate",
+            m,
+            "--input",
+            x,
+            "--lanes",
+            data.draw(st.sampled_from(["3", "0", "4,4,4", "x"])),
+            "--engine",
+            "rtl",
+        ],
         ["simulate", m, "--input", x, "--max-cycles", data.draw(bad_ints)],
-        ["simulate", m, "--input", x, "--split", "val"], ["simulate", m],
+        ["simulate", m, "--input", x, "--split", "val"],
+        ["simulate", m],
         ["simulate", m, "--input", x, "--design", bad, "--engine", "rtl"],
-        ["estimate", bad], ["estimate", m, "--activity", bad], ["estimate", m, "--constants", bad],
-        ["estimate", m, "--clock", data.draw(bad_floats)], ["estimate", m, "--timesteps", data.draw(bad_ints)],
-        ["estimate", m, "--samples", data.draw(bad_ints)], ["estimate", m, "--board", "no-such-board"],
+        ["estimate", bad],
+        ["estimate", m, "--activity", bad],
+        ["estimate", m, "--constants", bad],
+        ["estimate", m, "--clock", data.draw(bad_floats)],
+        ["estimate", m, "--timesteps", data.draw(bad_ints)],
+        ["estimate", m, "--samples", data.draw(bad_ints)],
+        ["estimate", m, "--board", "no-such-board"],
         ["estimate", m, "--lanes", data.draw(st.sampled_from(["3", "0", "1,1,1", "x", "-4"]))],
-        ["generate", "rtl", bad, "-o", str(out)], ["generate", "rtl", m, "-o", bad_out],
-        ["generate", "rtl", m, "-o", str(out), "--lanes", data.draw(st.sampled_from(["3", "0", "1,1,1", "x"]))],
-        ["train", "-o", bad_out], ["train", "--dataset", "no-such-data", "-o", str(out)],
-        ["train", "--epochs", data.draw(bad_ints), "-o", str(out)], ["train", "--lr", data.draw(bad_floats), "-o", str(out)],
+        ["generate", "rtl", bad, "-o", str(out)],
+        ["generate", "rtl", m, "-o", bad_out],
+        [
+            "generate",
+            "rtl",
+            m,
+            "-o",
+            str(out),
+            "--lanes",
+            data.draw(st.sampled_from(["3", "0", "1,1,1", "x"])),
+        ],
+        ["train", "-o", bad_out],
+        ["train", "--dataset", "no-such-data", "-o", str(out)],
+        ["train", "--epochs", data.draw(bad_ints), "-o", str(out)],
+        ["train", "--lr", data.draw(bad_floats), "-o", str(out)],
         ["train", "--leak-shift", data.draw(st.sampled_from(["-1", "31", "x", "1e9"])), "-o", str(out)],
         ["train", "--weight-bits", data.draw(st.sampled_from(["1", "9", "x"])), "-o", str(out)],
         ["train", "--hidden", data.draw(st.sampled_from(["0", "-3", "x"])), "-o", str(out)],
-        ["compress", bad, "-o", str(out)], ["compress", ck, "-o", bad_out],
+        ["compress", bad, "-o", str(out)],
+        ["compress", ck, "-o", bad_out],
         ["compress", ck, "--bram", data.draw(bad_floats), "-o", str(out)],
         ["compress", ck, "--board", "no-such-board", "-o", str(out)],
         ["compress", ck, "--min-accuracy", data.draw(st.sampled_from(["101", "-1", "nan"])), "-o", str(out)],
-        ["import-nir", bad, "-o", str(out)], ["import-nir", nir_file, "-o", bad_out],
+        ["import-nir", bad, "-o", str(out)],
+        ["import-nir", nir_file, "-o", bad_out],
         ["import-nir", nir_file, "--dt", data.draw(bad_floats), "-o", str(out)],
         ["import-nir", nir_file, "--dataset", "no-such-data", "-o", str(out)],
-        ["export-nir", bad, "-o", str(out / "net.nir")], ["export-nir", ck, "-o", str(folder)],
+        ["export-nir", bad, "-o", str(out / "net.nir")],
+        ["export-nir", ck, "-o", str(folder)],
         ["export-nir", ck, "--dt", data.draw(bad_floats), "-o", str(out / "net.nir")],
-        ["calibrate", "-o", bad_out], ["calibrate", "--configs", "1", "-o", str(out)],
+        ["calibrate", "-o", bad_out],
+        ["calibrate", "--configs", "1", "-o", str(out)],
         ["calibrate", "--constants", bad, "-o", str(out)],
-        ["demo", "-o", bad_out], ["boards", "--no-such-option"],
-        ["flow", bad, "-o", str(out)], ["flow", str(files["flow"]), "-o", bad_out],
+        ["demo", "-o", bad_out],
+        ["boards", "--no-such-option"],
+        ["flow", bad, "-o", str(out)],
+        ["flow", str(files["flow"]), "-o", bad_out],
         ["flow", str(files["flow"]), "-o", str(out), "--start-step", "no-such-step"],
-        ["package", bad, "--board", "pynq-z2", "-o", str(out)], ["package", m, "--board", "pynq-z2", "-o", bad_out],
+        ["package", bad, "--board", "pynq-z2", "-o", str(out)],
+        ["package", m, "--board", "pynq-z2", "-o", bad_out],
         ["package", m, "--board", "no-such-board", "-o", str(out)],
-        ["package", m, "--board", "pynq-z2", "--lanes", data.draw(st.sampled_from(["3", "0", "x"])), "-o", str(out)],
+        [
+            "package",
+            m,
+            "--board",
+            "pynq-z2",
+            "--lanes",
+            data.draw(st.sampled_from(["3", "0", "x"])),
+            "-o",
+            str(out),
+        ],
         ["package", m, "--board", "pynq-z2", "--clock", data.draw(bad_floats), "-o", str(out)],
-        ["deploy", "simulate", bad, "--input", x], ["deploy", "simulate", str(folder), "--input", bad],
+        ["deploy", "simulate", bad, "--input", x],
+        ["deploy", "simulate", str(folder), "--input", bad],
         [data.draw(st.sampled_from(["frobnicate", "--no-such-option"]))],
-        [data.draw(st.sampled_from(["info", "simulate", "estimate", "compress", "import-nir", "export-nir"]))],
+        [
+            data.draw(
+                st.sampled_from(["info", "simulate", "estimate", "compress", "import-nir", "export-nir"])
+            )
+        ],
     ]
     return data.draw(st.sampled_from(cases))
 
 
 def _snapshot(folder: Path) -> dict[str, int]:
-    return {str(p.relative_to(folder)): p.stat().st_size if p.is_file() else -1 for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): p.stat().st_size if p.is_file() else -1 for p in sorted(folder.rglob("*"))
+    }
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

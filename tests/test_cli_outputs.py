@@ -29,6 +29,7 @@ def _one_line(capsys) -> str:
 
 def _no_work(monkeypatch) -> None:
     """Make every long-running step fail loudly: the output check must come before them."""
+
     def boom(*args, **kwargs):
         raise AssertionError("work started before the output location was checked")
 
@@ -104,12 +105,29 @@ def test_compress_to_a_zero_bram_budget_writes_the_whole_report(checkpoint_dir, 
     out = tmp_path / "c0"
     out.mkdir()
     (out / "report.md").write_text("an older run's report")
-    argv = ["compress", str(checkpoint_dir / "checkpoint.pt"), "--bram", "0", "--finetune-epochs", "1",
-            "--max-compress-epochs", "1", "--quiet", "-o", str(out)]
+    argv = [
+        "compress",
+        str(checkpoint_dir / "checkpoint.pt"),
+        "--bram",
+        "0",
+        "--finetune-epochs",
+        "1",
+        "--max-compress-epochs",
+        "1",
+        "--quiet",
+        "-o",
+        str(out),
+    ]
     assert main(argv) == 0, capsys.readouterr().err
     names = {p.name for p in out.iterdir()}
-    assert {"model.npz", "checkpoint.pt", "report.json", "report.md", "iterations.png",
-            "accuracy_vs_resources.png"} <= names
+    assert {
+        "model.npz",
+        "checkpoint.pt",
+        "report.json",
+        "report.md",
+        "iterations.png",
+        "accuracy_vs_resources.png",
+    } <= names
     assert "INCOMPLETE" not in names
     assert "an older run" not in (out / "report.md").read_text()
     report = json.loads((out / "report.json").read_text())
@@ -126,13 +144,21 @@ def test_compress_interrupted_while_writing_marks_its_folder(checkpoint_dir, tmp
 
     monkeypatch.setattr(compress_run, "save_checkpoint", interrupted)
     out = tmp_path / "c"
-    argv = ["compress", str(checkpoint_dir / "checkpoint.pt"), "--finetune-epochs", "1",
-            "--max-compress-epochs", "1", "--quiet", "-o", str(out)]
+    argv = [
+        "compress",
+        str(checkpoint_dir / "checkpoint.pt"),
+        "--finetune-epochs",
+        "1",
+        "--max-compress-epochs",
+        "1",
+        "--quiet",
+        "-o",
+        str(out),
+    ]
     assert main(argv) == 130
     names = {p.name for p in out.iterdir()}
     assert "INCOMPLETE" in names and "report.md" not in names
     assert "interrupted" in (out / "INCOMPLETE").read_text()
-
 
 
 def test_a_failing_write_names_the_target_not_the_temp_file(tmp_path):

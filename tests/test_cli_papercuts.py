@@ -41,7 +41,11 @@ def test_a_checkpoint_given_as_a_model_is_named(tmp_path, capsys):
 
     model = SpikingMLP.from_float_layers([FloatLayer(np.ones((3, 4)) * 0.1, None, 1.0, leak_shift=2)])
     path = save_checkpoint(tmp_path / "checkpoint.pt", model)
-    for argv in (["info", str(path)], ["estimate", str(path)], ["generate", "rtl", str(path), "-o", str(tmp_path / "g")]):
+    for argv in (
+        ["info", str(path)],
+        ["estimate", str(path)],
+        ["generate", "rtl", str(path), "-o", str(tmp_path / "g")],
+    ):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "training checkpoint" in err and "model.npz" in err

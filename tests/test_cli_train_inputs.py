@@ -14,8 +14,10 @@ from spikeforge.snn import FloatLayer, SpikingMLP
 @pytest.mark.parametrize("shift", [12, 20, 30])
 def test_a_large_leak_shift_gets_a_membrane_wide_enough(shift):
     rng = np.random.default_rng(0)
-    layers = [FloatLayer(rng.normal(0, 0.3, (8, 6)), None, 1.0, leak_shift=shift),
-              FloatLayer(rng.normal(0, 0.3, (3, 8)), None, 1.0, leak_shift=shift)]
+    layers = [
+        FloatLayer(rng.normal(0, 0.3, (8, 6)), None, 1.0, leak_shift=shift),
+        FloatLayer(rng.normal(0, 0.3, (3, 8)), None, 1.0, leak_shift=shift),
+    ]
     model = SpikingMLP.from_float_layers(layers, readout="membrane", weight_bits=4)
     spikes = (rng.random((16, 8, 6)) < 0.3).astype(np.float32)
     bits = choose_membrane_bits(model, spikes)
@@ -37,8 +39,23 @@ def test_out_of_range_leak_shift_is_refused_before_training(tmp_path, capsys, mo
 
 @pytest.mark.slow
 def test_train_with_leak_shift_20_exports(tmp_path, capsys):
-    assert main(["train", "--epochs", "1", "--hidden", "16", "--leak-shift", "20", "--quiet",
-                 "-o", str(tmp_path / "t")]) == 0, capsys.readouterr().err
+    assert (
+        main(
+            [
+                "train",
+                "--epochs",
+                "1",
+                "--hidden",
+                "16",
+                "--leak-shift",
+                "20",
+                "--quiet",
+                "-o",
+                str(tmp_path / "t"),
+            ]
+        )
+        == 0
+    ), capsys.readouterr().err
     from spikeforge.hw.model import HardwareModel
 
     hw = HardwareModel.load(tmp_path / "t" / "model.npz")

@@ -17,9 +17,25 @@ def test_estimate_backend_hls_prints_the_kernel_cycles_model(tmp_path, capsys):
     path = model.save(tmp_path / "m.npz")
     spikes = np.random.default_rng(1).random((6, 7, 20)) < 0.2
     rates = activity.measured(model, spikes, source="test").mean_rates()
-    (tmp_path / "act.json").write_text(json.dumps({"timesteps": 7, "layers": [{"input_rate": r} for r in rates]}))
-    assert main(["estimate", str(path), "--backend", "hls", "--lanes", "2", "--activity", str(tmp_path / "act.json"),
-                 "--json"]) == 0
+    (tmp_path / "act.json").write_text(
+        json.dumps({"timesteps": 7, "layers": [{"input_rate": r} for r in rates]})
+    )
+    assert (
+        main(
+            [
+                "estimate",
+                str(path),
+                "--backend",
+                "hls",
+                "--lanes",
+                "2",
+                "--activity",
+                str(tmp_path / "act.json"),
+                "--json",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["backend"] == "hls" and report["verified"] is False and report["lanes"] == [2, 2]
     assert report["latency_us"] == report["cycles_per_sample"] / 100.0  # the board's default clock

@@ -1,4 +1,5 @@
-"""NIR import/export: graphs written by norse's own ``to_nir`` (tests/fixtures/make_norse_nir.py) and our round trip."""
+"""NIR import/export: graphs written by norse's own ``to_nir`` (tests/fixtures/make_norse_nir.py) and our
+round trip."""
 
 from __future__ import annotations
 
@@ -22,10 +23,13 @@ NORSE = Timing(dt=1e-3, discretization="euler", tau_convention="norse")  # norse
 
 
 def test_norse_lif_graph_reproduces_norse_outputs() -> None:
-    """Linear -> LIFBox -> Linear -> LIBox from norse (tau = 8 dt, dyadic weights): our model computes what norse did."""
+    """Linear -> LIFBox -> Linear -> LIBox from norse (tau = 8 dt, dyadic weights): our model computes what
+    norse did."""
     model, report = import_graph(read_graph(FIXTURES / "norse_lifbox.nir"), NORSE, weight_bits=8)
     io = np.load(FIXTURES / "norse_lifbox_io.npz")
-    assert io["margin"] > 1e-3  # the fixture has no membrane within 1e-3 of a threshold (> vs >= cannot matter)
+    assert (
+        io["margin"] > 1e-3
+    )  # the fixture has no membrane within 1e-3 of a threshold (> vs >= cannot matter)
     assert model.readout == "membrane" and [layer.leak_shift for layer in model.layers] == [3, 3]
     x = torch.tensor(io["spikes"], dtype=torch.float32)
     with torch.no_grad():
@@ -44,8 +48,11 @@ def test_norse_lif_graph_reproduces_norse_outputs() -> None:
 
 
 def test_sinabs_lif_graph_reproduces_sinabs_outputs() -> None:
-    """Linear -> LIF -> Linear -> LIF from sinabs' to_nir (tau in steps, exact stepping): same spikes as sinabs."""
-    model, report = import_graph(read_graph(FIXTURES / "sinabs_lif.nir"), Timing(dt=1.0, discretization="exact"))
+    """Linear -> LIF -> Linear -> LIF from sinabs' to_nir (tau in steps, exact stepping): same spikes as
+    sinabs."""
+    model, report = import_graph(
+        read_graph(FIXTURES / "sinabs_lif.nir"), Timing(dt=1.0, discretization="exact")
+    )
     io = np.load(FIXTURES / "sinabs_lif_io.npz")
     assert model.readout == "count" and [m.leak.leak_shift for m in report.layers] == [3, 3]
     assert all(m.leak.retention_abs_error_max < 1e-6 and m.weight_abs_error_max < 1e-6 for m in report.layers)
@@ -57,16 +64,29 @@ def test_sinabs_lif_graph_reproduces_sinabs_outputs() -> None:
 
 
 def test_snntorch_leaky_graph_reproduces_snntorch() -> None:
-    """snnTorch writes tau = dt/(1-beta), r = tau/dt at its dt = 1e-4: euler at that dt gives back beta, gain 1, its spikes."""
+    """snnTorch writes tau = dt/(1-beta), r = tau/dt at its dt = 1e-4: euler at that dt gives back beta,
+    gain 1, its spikes."""
     graph = read_graph(FIXTURES / "snntorch_leaky.nir")
     model, report = import_graph(graph, Timing(dt=1e-4), weight_bits=8)
     assert [m.leak.leak_shift for m in report.layers] == [3, 4]  # beta 0.875 = 1 - 2^-3, 0.9375 = 1 - 2^-4
     for m, beta in zip(report.layers, [0.875, 0.9375], strict=True):
-        assert m.leak.retention_target_min == pytest.approx(beta, abs=1e-6) and m.leak.retention_abs_error_max < 1e-6
-        assert m.input_gain_min == pytest.approx(1.0, abs=1e-5) and m.input_gain_max == pytest.approx(1.0, abs=1e-5)
-    assert model.readout == "count" and [(m.threshold_min, m.reset) for m in report.layers] == [(1.0, "zero"), (0.5, "zero")]
+        assert (
+            m.leak.retention_target_min == pytest.approx(beta, abs=1e-6)
+            and m.leak.retention_abs_error_max < 1e-6
+        )
+        assert m.input_gain_min == pytest.approx(1.0, abs=1e-5) and m.input_gain_max == pytest.approx(
+            1.0, abs=1e-5
+        )
+    assert model.readout == "count" and [(m.threshold_min, m.reset) for m in report.layers] == [
+        (1.0, "zero"),
+        (0.5, "zero"),
+    ]
     io = np.load(FIXTURES / "snntorch_leaky_io.npz")
-    assert io["margin"] > 1e-3 and 0.1 < io["hidden_spikes"].mean() < 0.9 and 0.1 < io["output_spikes"].mean() < 0.9
+    assert (
+        io["margin"] > 1e-3
+        and 0.1 < io["hidden_spikes"].mean() < 0.9
+        and 0.1 < io["output_spikes"].mean() < 0.9
+    )
     with torch.no_grad():
         hidden, out = (s.numpy() for s in model.spike_trains(torch.tensor(io["spikes"], dtype=torch.float32)))
     np.testing.assert_array_equal(hidden, io["hidden_spikes"])
@@ -74,7 +94,8 @@ def test_snntorch_leaky_graph_reproduces_snntorch() -> None:
 
 
 def test_norse_default_tau_approximation_is_reported() -> None:
-    """norse's default tau = 10 ms at dt = 1 ms: k = 3, retention 0.875 instead of 0.9 (euler) or exp(-0.1) (exact)."""
+    """norse's default tau = 10 ms at dt = 1 ms: k = 3, retention 0.875 instead of 0.9 (euler) or exp(-0.1)
+    (exact)."""
     graph = read_graph(FIXTURES / "norse_tau10ms.nir")
     _, euler = import_graph(graph, NORSE)
     fit = euler.layers[0].leak
@@ -96,11 +117,16 @@ def test_norse_default_tau_approximation_is_reported() -> None:
 
 def test_norse_tau_read_as_seconds_is_flagged() -> None:
     _, report = import_graph(read_graph(FIXTURES / "norse_tau10ms.nir"), Timing(dt=1e-3))
-    assert len(report.warnings) == 2 and "tau <= dt" in report.warnings[0] and "norse issue #411" in report.warnings[0]
+    assert (
+        len(report.warnings) == 2
+        and "tau <= dt" in report.warnings[0]
+        and "norse issue #411" in report.warnings[0]
+    )
 
 
 def test_norse_iaf_graph() -> None:
-    """IAF layers (no leak): thresholds 0.5 and 2.0 carried over, float weights rounded onto the 8-bit grid."""
+    """IAF layers (no leak): thresholds 0.5 and 2.0 carried over, float weights rounded onto the 8-bit
+    grid."""
     graph = read_graph(FIXTURES / "norse_iaf.nir")
     model, report = import_graph(graph, NORSE, weight_bits=8)
     assert model.readout == "count" and [layer.leak_shift for layer in model.layers] == [None, None]
@@ -108,13 +134,17 @@ def test_norse_iaf_graph() -> None:
     for i, (ints, name, m) in enumerate(zip(model.integer_layers(), ["0", "2"], report.layers, strict=True)):
         w = np.asarray(graph.nodes[name].weight, dtype=np.float64)
         assert math.log2(ints.scale) == round(math.log2(ints.scale))
-        np.testing.assert_array_equal(ints.weight, np.clip(np.round(w / ints.scale), -128, 127).astype(np.int64))
+        np.testing.assert_array_equal(
+            ints.weight, np.clip(np.round(w / ints.scale), -128, 127).astype(np.int64)
+        )
         assert 0 < m.weight_abs_error_max <= ints.scale / 2 + 1e-9, i
         assert ints.threshold.tolist() == [round([0.5, 2.0][i] / ints.scale)] * ints.threshold.size
 
 
 def test_unsupported_node_names_it() -> None:
-    with pytest.raises(SpikeforgeError, match=r"NIR node '1' has type CubaLIF, which spikeforge cannot import"):
+    with pytest.raises(
+        SpikeforgeError, match=r"NIR node '1' has type CubaLIF, which spikeforge cannot import"
+    ):
         import_graph(read_graph(FIXTURES / "norse_cubalif.nir"), NORSE)
 
 
@@ -125,18 +155,34 @@ def _graph(nodes: dict[str, nir.NIRNode], edges: list[tuple[str, str]]) -> nir.N
 def test_graph_shape_errors() -> None:
     w = np.ones((2, 3), dtype=np.float32)
     lif = nir.LIF(tau=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2))
-    inp, out = nir.Input(input_type={"input": np.array([3])}), nir.Output(output_type={"output": np.array([2])})
-    branching = _graph({"in": inp, "a": nir.Linear(weight=w), "b": nir.Linear(weight=w), "n": lif, "out": out},
-                       [("in", "a"), ("in", "b"), ("a", "n"), ("b", "n"), ("n", "out")])
+    inp, out = (
+        nir.Input(input_type={"input": np.array([3])}),
+        nir.Output(output_type={"output": np.array([2])}),
+    )
+    branching = _graph(
+        {"in": inp, "a": nir.Linear(weight=w), "b": nir.Linear(weight=w), "n": lif, "out": out},
+        [("in", "a"), ("in", "b"), ("a", "n"), ("b", "n"), ("n", "out")],
+    )
     with pytest.raises(SpikeforgeError, match=r"node 'in' feeds 2 nodes"):
         import_graph(branching, Timing())
     no_synapse = _graph({"in": inp, "n": lif, "out": out}, [("in", "n"), ("n", "out")])
     with pytest.raises(SpikeforgeError, match=r"node 'n' \(LIF\) has no Affine/Linear synapse before it"):
         import_graph(no_synapse, Timing())
-    bad_reset = nir.LIF(tau=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2), v_reset=np.full(2, 0.5))
+    bad_reset = nir.LIF(
+        tau=np.full(2, 0.01),
+        r=np.ones(2),
+        v_leak=np.zeros(2),
+        v_threshold=np.ones(2),
+        v_reset=np.full(2, 0.5),
+    )
     with pytest.raises(SpikeforgeError, match=r"node 'n' \(LIF\) resets to v_reset=0.5"):
-        import_graph(_graph({"in": inp, "a": nir.Linear(weight=w), "n": bad_reset, "out": out},
-                            [("in", "a"), ("a", "n"), ("n", "out")]), Timing())
+        import_graph(
+            _graph(
+                {"in": inp, "a": nir.Linear(weight=w), "n": bad_reset, "out": out},
+                [("in", "a"), ("a", "n"), ("n", "out")],
+            ),
+            Timing(),
+        )
     with pytest.raises(SpikeforgeError, match="no such NIR file"):
         read_graph(FIXTURES / "missing.nir")
 
@@ -156,7 +202,16 @@ def test_round_trip_of_our_model(tmp_path: Path, discretization: str) -> None:
     model = _our_model(1)
     timing = Timing(dt=1e-3, discretization=discretization)
     graph, warnings = export_graph(model, timing)
-    assert [type(n).__name__ for n in graph.nodes.values()] == ["Input", "Affine", "LIF", "Affine", "IF", "Affine", "LI", "Output"]
+    assert [type(n).__name__ for n in graph.nodes.values()] == [
+        "Input",
+        "Affine",
+        "LIF",
+        "Affine",
+        "IF",
+        "Affine",
+        "LI",
+        "Output",
+    ]
     assert len(warnings) == 1 and "layer 0 resets by subtraction" in warnings[0]
     path = write_graph(graph, tmp_path / "ours.nir")
     reread = nir.read(path)  # nir's own type check accepts our file
@@ -165,10 +220,16 @@ def test_round_trip_of_our_model(tmp_path: Path, discretization: str) -> None:
     assert tau == pytest.approx(expected_tau, rel=1e-6)
     theta = model.float_layers()[0].threshold  # exported as the largest float32 below ours (NIR: v > v_th)
     written = np.asarray(reread.nodes["neuron0"].v_threshold)
-    assert written.dtype == np.float32 and np.all(written < theta) and np.all(np.nextafter(written, np.float32(np.inf)) == theta)
+    assert (
+        written.dtype == np.float32
+        and np.all(written < theta)
+        and np.all(np.nextafter(written, np.float32(np.inf)) == theta)
+    )
     back, report = import_graph(read_graph(path), timing)  # the 5 bits travel in the file's metadata
     assert back.readout == "membrane"
-    for ours, theirs, mapped in zip(model.integer_layers(), back.integer_layers(), report.layers, strict=True):
+    for ours, theirs, mapped in zip(
+        model.integer_layers(), back.integer_layers(), report.layers, strict=True
+    ):
         np.testing.assert_array_equal(theirs.weight, ours.weight)
         np.testing.assert_array_equal(theirs.threshold, ours.threshold)
         np.testing.assert_array_equal(theirs.bias, ours.bias)
@@ -176,12 +237,17 @@ def test_round_trip_of_our_model(tmp_path: Path, discretization: str) -> None:
         assert theirs.reset == ours.reset or mapped.threshold_min is None  # a readout layer never resets
         assert mapped.weight_abs_error_max < 1e-6 * ours.scale
     spikes = np.random.default_rng(2).random((20, 10, 10)) < 0.4
-    np.testing.assert_array_equal(integer_readout(back, spikes, [16] * 3)[0], integer_readout(model, spikes, [16] * 3)[0])
+    np.testing.assert_array_equal(
+        integer_readout(back, spikes, [16] * 3)[0], integer_readout(model, spikes, [16] * 3)[0]
+    )
 
 
 def test_cli_import_then_export(tmp_path: Path) -> None:
     out = tmp_path / "imported"
-    assert main(["import-nir", str(FIXTURES / "norse_lifbox.nir"), "-o", str(out), "--tau-convention", "norse"]) == 0
+    assert (
+        main(["import-nir", str(FIXTURES / "norse_lifbox.nir"), "-o", str(out), "--tau-convention", "norse"])
+        == 0
+    )
     assert {p.name for p in out.iterdir()} >= {"checkpoint.pt", "nir_import.json", "nir_import.md"}
     loaded, payload = load_model(out)
     direct, _ = import_graph(read_graph(FIXTURES / "norse_lifbox.nir"), NORSE)
@@ -210,7 +276,9 @@ def test_imported_norse_graph_exports_bit_exactly_to_hardware() -> None:
     assert [layer.leak_shift for layer in hw.layers] == [3, 3] and hw.readout == "membrane"
     reference = golden.run(hw, spikes).readout
     assert np.abs(reference).max() > 0
-    independent = [reference_readout(layers_of(hw), hw.readout, sample.astype(int).tolist()) for sample in spikes]
+    independent = [
+        reference_readout(layers_of(hw), hw.readout, sample.astype(int).tolist()) for sample in spikes
+    ]
     np.testing.assert_array_equal(np.array(independent), reference)
 
 
@@ -220,7 +288,9 @@ def test_reference_stepping_reproduces_norse() -> None:
     from spikeforge.nir_io.reference import simulate
 
     io = np.load(FIXTURES / "norse_lifbox_io.npz")
-    layer_spikes, readout = simulate(layer_pairs(read_graph(FIXTURES / "norse_lifbox.nir"), NORSE), io["spikes"])
+    layer_spikes, readout = simulate(
+        layer_pairs(read_graph(FIXTURES / "norse_lifbox.nir"), NORSE), io["spikes"]
+    )
     np.testing.assert_array_equal(layer_spikes[0], io["hidden_spikes"].astype(bool))
     np.testing.assert_allclose(readout, io["membrane"][:, -1], atol=1e-5)
 
@@ -231,7 +301,9 @@ def test_behaviour_check_in_report() -> None:
     assert (b.samples, b.timesteps) == (64, 32) and b.reference_spike_rate[0] > 0.05
     assert b.spike_agreement[0] > 0.99  # exact mapping; only v == v_th ties (dyadic weights) can differ
     assert "## Behaviour against the NIR reference" in good.to_markdown()
-    _, wrong = import_graph(read_graph(FIXTURES / "norse_tau10ms.nir"), Timing())  # norse's dt*tau read as seconds
+    _, wrong = import_graph(
+        read_graph(FIXTURES / "norse_tau10ms.nir"), Timing()
+    )  # norse's dt*tau read as seconds
     assert wrong.behaviour.spike_agreement[0] < 0.9 and wrong.behaviour.prediction_agreement < 0.5
 
 
@@ -240,18 +312,32 @@ def test_input_size_mismatch_and_json_report(tmp_path: Path) -> None:
 
     w = np.ones((2, 3), dtype=np.float32)
     lif = nir.LIF(tau=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2))
-    graph = _graph({"in": nir.Input(input_type={"input": np.array([4])}), "a": nir.Linear(weight=w), "n": lif,
-                    "out": nir.Output(output_type={"output": np.array([2])})}, [("in", "a"), ("a", "n"), ("n", "out")])
-    with pytest.raises(SpikeforgeError, match=r"Input node 'in' has shape \[4\] but synapse 'a' takes 3 inputs"):
+    graph = _graph(
+        {
+            "in": nir.Input(input_type={"input": np.array([4])}),
+            "a": nir.Linear(weight=w),
+            "n": lif,
+            "out": nir.Output(output_type={"output": np.array([2])}),
+        },
+        [("in", "a"), ("a", "n"), ("n", "out")],
+    )
+    with pytest.raises(
+        SpikeforgeError, match=r"Input node 'in' has shape \[4\] but synapse 'a' takes 3 inputs"
+    ):
         import_graph(graph, Timing())
-    _, report = import_graph(read_graph(FIXTURES / "norse_tau10ms.nir"), Timing())  # tau < dt: infinities inside
+    _, report = import_graph(
+        read_graph(FIXTURES / "norse_tau10ms.nir"), Timing()
+    )  # tau < dt: infinities inside
     text = json.dumps(report.to_json(), allow_nan=False)  # strict JSON: no Infinity/NaN
     assert json.loads(text)["layers"][0]["leak"]["tau_relative_error_max"] is None
 
 
 @pytest.mark.slow  # ~3 s: digits, membrane calibration, golden runs
-def test_cli_import_with_dataset_writes_a_working_hardware_model(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    """A nearest-centroid readout for digits written as NIR (Input -> Affine -> I): imported, exported, evaluated."""
+def test_cli_import_with_dataset_writes_a_working_hardware_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """A nearest-centroid readout for digits written as NIR (Input -> Affine -> I): imported, exported,
+    evaluated."""
     import json
 
     from spikeforge.data.datasets import load_dataset
@@ -260,9 +346,15 @@ def test_cli_import_with_dataset_writes_a_working_hardware_model(tmp_path: Path,
     x, y = data.spike_trains("train", 8, "rate").mean(axis=1), data.labels("train")
     centroids = np.stack([x[y == c].mean(axis=0) for c in range(10)])
     weight = centroids - centroids.mean(axis=0)  # class templates: v_c = sum_t (w_c . s_t), the largest wins
-    graph = _graph({"in": nir.Input(input_type={"input": np.array([64])}), "fc": nir.Linear(weight=weight.astype(np.float32)),
-                    "acc": nir.I(r=np.ones(10, dtype=np.float32)), "out": nir.Output(output_type={"output": np.array([10])})},
-                   [("in", "fc"), ("fc", "acc"), ("acc", "out")])
+    graph = _graph(
+        {
+            "in": nir.Input(input_type={"input": np.array([64])}),
+            "fc": nir.Linear(weight=weight.astype(np.float32)),
+            "acc": nir.I(r=np.ones(10, dtype=np.float32)),
+            "out": nir.Output(output_type={"output": np.array([10])}),
+        },
+        [("in", "fc"), ("fc", "acc"), ("acc", "out")],
+    )
     path = write_graph(graph, tmp_path / "centroids.nir")
     out = tmp_path / "imported"
     assert main(["import-nir", str(path), "-o", str(out), "--dataset", "digits", "--timesteps", "8"]) == 0
@@ -274,23 +366,55 @@ def test_cli_import_with_dataset_writes_a_working_hardware_model(tmp_path: Path,
     simulated = json.loads(capsys.readouterr().out)
     assert simulated["accuracy"] == evaluation["hardware_accuracy"]
     with pytest.raises(SpikeforgeError, match="dataset digits has 64 inputs but the NIR graph takes 12"):
-        main(["--debug", "import-nir", str(FIXTURES / "norse_lifbox.nir"), "-o", str(tmp_path / "x"), "--dataset", "digits"])
+        main(
+            [
+                "--debug",
+                "import-nir",
+                str(FIXTURES / "norse_lifbox.nir"),
+                "-o",
+                str(tmp_path / "x"),
+                "--dataset",
+                "digits",
+            ]
+        )
 
 
-@pytest.mark.parametrize("field,value", [("v_threshold", math.nan), ("v_threshold", 0.0), ("tau", math.inf),
-                                         ("weight", math.nan), ("r", math.nan)])
-def test_non_finite_or_non_positive_parameters_are_refused_by_name(tmp_path: Path, capsys, field, value) -> None:
-    """A NaN threshold passed the old `<= 0` check and reached the checkpoint; every parameter must be finite."""
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("v_threshold", math.nan),
+        ("v_threshold", 0.0),
+        ("tau", math.inf),
+        ("weight", math.nan),
+        ("r", math.nan),
+    ],
+)
+def test_non_finite_or_non_positive_parameters_are_refused_by_name(
+    tmp_path: Path, capsys, field, value
+) -> None:
+    """A NaN threshold passed the old `<= 0` check and reached the checkpoint; every parameter must be
+    finite."""
     weight = np.full((3, 4), 0.5)
-    params = {"tau": np.full(3, 0.01), "r": np.ones(3), "v_leak": np.zeros(3), "v_threshold": np.ones(3),
-              "v_reset": np.zeros(3)}
+    params = {
+        "tau": np.full(3, 0.01),
+        "r": np.ones(3),
+        "v_leak": np.zeros(3),
+        "v_threshold": np.ones(3),
+        "v_reset": np.zeros(3),
+    }
     if field == "weight":
         weight[1, 2] = value
     else:
         params[field][1] = value
-    graph = _graph({"input": nir.Input(input_type={"input": np.array([4])}), "fc": nir.Affine(weight, np.zeros(3)),
-                    "lif": nir.LIF(**params), "output": nir.Output(output_type={"output": np.array([3])})},
-                   [("input", "fc"), ("fc", "lif"), ("lif", "output")])
+    graph = _graph(
+        {
+            "input": nir.Input(input_type={"input": np.array([4])}),
+            "fc": nir.Affine(weight, np.zeros(3)),
+            "lif": nir.LIF(**params),
+            "output": nir.Output(output_type={"output": np.array([3])}),
+        },
+        [("input", "fc"), ("fc", "lif"), ("lif", "output")],
+    )
     write_graph(graph, tmp_path / "g.nir")
     assert main(["import-nir", str(tmp_path / "g.nir"), "-o", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
@@ -300,7 +424,9 @@ def test_non_finite_or_non_positive_parameters_are_refused_by_name(tmp_path: Pat
 
 
 @pytest.mark.parametrize("bits", [2, 4])
-def test_round_trip_is_exact_when_the_largest_weight_sits_on_the_quantizer_boundary(tmp_path: Path, bits: int) -> None:
+def test_round_trip_is_exact_when_the_largest_weight_sits_on_the_quantizer_boundary(
+    tmp_path: Path, bits: int
+) -> None:
     """Trained weights beyond the grid's top clip to 2^(b-2) steps; re-read from NIR, max|w| alone would make
     the quantizer halve its step (the integers and thresholds changed, accuracy moved)."""
     rng = np.random.default_rng(bits)
@@ -310,7 +436,10 @@ def test_round_trip_is_exact_when_the_largest_weight_sits_on_the_quantizer_bound
     w0[3, 4] = (top + 0.45) * step  # beyond the largest positive integer of the grid: clips
     w1 = rng.uniform(-top, top, (4, 16)) * step
     w1[1, 2] = -(top + 0.3) * step
-    layers = [FloatLayer(w0, None, 1.0, leak_shift=4, reset="subtract"), FloatLayer(w1, None, 0.5, leak_shift=4)]
+    layers = [
+        FloatLayer(w0, None, 1.0, leak_shift=4, reset="subtract"),
+        FloatLayer(w1, None, 0.5, leak_shift=4),
+    ]
     model = SpikingMLP.from_float_layers(layers, readout="count", weight_bits=bits)
     ints = model.integer_layers()
     assert max(int(np.abs(layer.weight).max()) for layer in ints) == top  # the premise: on the boundary

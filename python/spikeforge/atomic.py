@@ -90,7 +90,10 @@ def incomplete_while_writing(folder: str | os.PathLike, what: str) -> Iterator[P
     """
     folder = Path(folder)
     marker = folder / INCOMPLETE
-    atomic_write_text(marker, f"{what} was interrupted while writing this folder: its files may be "
-                              "partly from an earlier run. Run it again.\n")
+    atomic_write_text(
+        marker,
+        f"{what} was interrupted while writing this folder: its files may be "
+        "partly from an earlier run. Run it again.\n",
+    )
     yield folder
     marker.unlink(missing_ok=True)

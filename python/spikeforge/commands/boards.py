@@ -17,9 +17,20 @@ def boards(as_json: bool) -> None:
     if as_json:
         print_json(entries)
         return
-    rows = [{"board": e["key"], "name": e["name"], "part": e["part"], **{r: e[r] for r in RESOURCES},
-             "clock MHz": e["default_clock_mhz"]} for e in entries]
+    rows = [
+        {
+            "board": e["key"],
+            "name": e["name"],
+            "part": e["part"],
+            **{r: e[r] for r in RESOURCES},
+            "clock MHz": e["default_clock_mhz"],
+        }
+        for e in entries
+    ]
     click.echo(format_table(rows, list(rows[0])))
     limits = entries[0]["limits"]
-    click.echo("a design fits when it uses at most " + ", ".join(f"{100 * v:g}% {k}" for k, v in limits.items())
-               + " (timing-closure headroom)")
+    click.echo(
+        "a design fits when it uses at most "
+        + ", ".join(f"{100 * v:g}% {k}" for k, v in limits.items())
+        + " (timing-closure headroom)"
+    )

@@ -45,8 +45,10 @@ def load_model_file(path: Path) -> Any:
         except (OSError, zipfile.BadZipFile):
             is_checkpoint = False
         if is_checkpoint:
-            raise SpikeforgeError(f"{path}: is a training checkpoint (PyTorch), not a hardware model file; "
-                                  "give the model.npz written beside it")
+            raise SpikeforgeError(
+                f"{path}: is a training checkpoint (PyTorch), not a hardware model file; "
+                "give the model.npz written beside it"
+            )
     return HardwareModel.load(path)
 
 
@@ -68,7 +70,9 @@ def read_json(path: Path, what: str) -> Any:
     except RecursionError:
         raise SpikeforgeError(f"{path}: JSON nested too deeply to be {what}") from None
     except json.JSONDecodeError as exc:
-        raise SpikeforgeError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}), so not {what}") from None
+        raise SpikeforgeError(
+            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}), so not {what}"
+        ) from None
     except ValueError:  # an integer beyond Python's digit limit
         raise SpikeforgeError(f"{path}: holds a number too long to read, so not {what}") from None
 
@@ -82,9 +86,13 @@ def read_constants(path: Path, option: str = "--constants") -> dict[str, Any]:
     try:
         return load_constants(path)
     except UnicodeDecodeError:
-        raise SpikeforgeError(f"{option} {path}: not a UTF-8 text file, so not a constants JSON file") from None
+        raise SpikeforgeError(
+            f"{option} {path}: not a UTF-8 text file, so not a constants JSON file"
+        ) from None
     except (RecursionError, ValueError, AttributeError, TypeError):
-        raise SpikeforgeError(f"{option} {path}: not a constants JSON file from `spikeforge calibrate`") from None
+        raise SpikeforgeError(
+            f"{option} {path}: not a constants JSON file from `spikeforge calibrate`"
+        ) from None
 
 
 def check_output_dir(path: Path, option: str = "--output") -> Path:
@@ -121,7 +129,9 @@ def parse_lanes(text: str, n_layers: int, option: str = "--lanes") -> list[int]:
     try:
         values = [int(v) for v in str(text).split(",")]
     except ValueError:
-        raise SpikeforgeError(f"{option} must be an integer or a comma-separated list per layer, got {text!r}") from None
+        raise SpikeforgeError(
+            f"{option} must be an integer or a comma-separated list per layer, got {text!r}"
+        ) from None
     try:
         return lanes_per_layer(values[0] if len(values) == 1 else values, n_layers)
     except SpikeforgeError as exc:

@@ -8,7 +8,14 @@ import click
 
 
 @click.command()
-@click.option("-o", "--output", "output_dir", type=click.Path(path_type=Path), default=Path("build/demo"), show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    "output_dir",
+    type=click.Path(path_type=Path),
+    default=Path("build/demo"),
+    show_default=True,
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def demo(output_dir: Path, quiet: bool) -> None:
     """Run every stage of the flow that exists on the default data and write the results to OUTPUT."""

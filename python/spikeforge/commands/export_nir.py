@@ -9,10 +9,22 @@ import click
 
 @click.command("export-nir")
 @click.argument("checkpoint", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "output_file", required=True, type=click.Path(path_type=Path), help="The .nir file to write.")
+@click.option(
+    "-o",
+    "--output",
+    "output_file",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The .nir file to write.",
+)
 @click.option("--dt", default=1e-3, show_default=True, type=float, help="Timestep length in seconds.")
-@click.option("--discretization", default="euler", show_default=True, type=click.Choice(["euler", "exact"]),
-              help="tau is chosen so that 1 - dt/tau (euler) or exp(-dt/tau) (exact) equals 1 - 2^-k.")
+@click.option(
+    "--discretization",
+    default="euler",
+    show_default=True,
+    type=click.Choice(["euler", "exact"]),
+    help="tau is chosen so that 1 - dt/tau (euler) or exp(-dt/tau) (exact) equals 1 - 2^-k.",
+)
 def export_nir(checkpoint: Path, output_file: Path, dt: float, discretization: str) -> None:
     """Export CHECKPOINT (a checkpoint.pt or its directory) to NIR with the weights the hardware uses."""
     from spikeforge.commands.common import check_output_file

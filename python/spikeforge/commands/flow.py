@@ -21,19 +21,30 @@ def run_and_print(cfg) -> None:
 
 @click.command()
 @click.argument("config", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "output_dir", type=click.Path(path_type=Path),
-              help="Output folder (default: the config's output_dir).")
-@click.option("--start-step", help="First step to run; earlier steps' outputs are read from the output folder.")
+@click.option(
+    "-o",
+    "--output",
+    "output_dir",
+    type=click.Path(path_type=Path),
+    help="Output folder (default: the config's output_dir).",
+)
+@click.option(
+    "--start-step", help="First step to run; earlier steps' outputs are read from the output folder."
+)
 @click.option("--stop-step", help="Last step to run.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def flow(config: Path, output_dir: Path | None, start_step: str | None, stop_step: str | None, quiet: bool) -> None:
+def flow(
+    config: Path, output_dir: Path | None, start_step: str | None, stop_step: str | None, quiet: bool
+) -> None:
     """Run the flow described by the JSON file CONFIG (keys of flow_config.json, any subset)."""
     from dataclasses import replace
 
     from spikeforge.commands.common import check_output_dir, read_json
     from spikeforge.flow import FlowConfig
 
-    read_json(config, "a flow config")  # one line for a file that is no JSON at all; the keys: FlowConfig.load
+    read_json(
+        config, "a flow config"
+    )  # one line for a file that is no JSON at all; the keys: FlowConfig.load
     cfg = FlowConfig.load(config)
     changes = {"start_step": start_step, "stop_step": stop_step, "output_dir": output_dir}
     cfg = replace(cfg, **{k: v for k, v in changes.items() if v is not None}, quiet=quiet or cfg.quiet)

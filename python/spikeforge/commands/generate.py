@@ -40,7 +40,12 @@ def generate() -> None:
 @generate.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option(
-    "-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path), help="Design folder to write."
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Design folder to write.",
 )
 @click.option(
     "--lanes",
@@ -49,7 +54,9 @@ def generate() -> None:
     help="Synapses per cycle P (1,2,4,8,16), or one per layer: 4,1, or auto: per layer, the shortest "
     "interval within --lut-budget (spike activity of the dataset the model's meta records, else uniform).",
 )
-@click.option("--board", default=None, help="Board whose LUT budget --lanes auto uses (default: the default board).")
+@click.option(
+    "--board", default=None, help="Board whose LUT budget --lanes auto uses (default: the default board)."
+)
 @click.option("--lut-budget", type=click.FloatRange(min=0, min_open=True), help="LUT budget of --lanes auto.")
 def rtl(model: Path, out_dir: Path, lanes: str, board: str | None, lut_budget: float | None) -> None:
     """Write the event-driven Verilog core of MODEL: sources, $readmemh images, manifest.json (SPEC 4).
@@ -87,7 +94,12 @@ def rtl(model: Path, out_dir: Path, lanes: str, board: str | None, lut_budget: f
 @generate.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option(
-    "-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path), help="Project folder to write."
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Project folder to write.",
 )
 @click.option(
     "--lanes",
@@ -98,14 +110,28 @@ def rtl(model: Path, out_dir: Path, lanes: str, board: str | None, lut_budget: f
 @click.option("--part", default="xc7z020clg400-1", show_default=True, help="FPGA part for Vitis HLS.")
 @click.option("--clock-ns", default=10.0, show_default=True, type=float, help="Target clock period (ns).")
 @click.option(
-    "--tb-samples", default=4, show_default=True, type=click.IntRange(0, 10_000),
+    "--tb-samples",
+    default=4,
+    show_default=True,
+    type=click.IntRange(0, 10_000),
     help="Random samples (seeded) whose golden readouts the project's C simulation test bench checks.",
 )
-@click.option("--tb-timesteps", default=8, show_default=True, type=click.IntRange(1, 100_000),
-              help="Timesteps of each test-bench sample.")
+@click.option(
+    "--tb-timesteps",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Timesteps of each test-bench sample.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the test-bench samples.")
 def hls(
-    model: Path, out_dir: Path, lanes: str, part: str, clock_ns: float, tb_samples: int, tb_timesteps: int,
+    model: Path,
+    out_dir: Path,
+    lanes: str,
+    part: str,
+    clock_ns: float,
+    tb_samples: int,
+    tb_timesteps: int,
     seed: int,
 ) -> None:
     """Write the hls4ml (Vitis HLS) project of MODEL: event-driven C++ with an AXI4-Stream top (SPEC 4)."""
@@ -118,8 +144,14 @@ def hls(
 
     check_output_dir(out_dir)
     hw = HardwareModel.load(model)
-    graph = to_graph(hw, out_dir, lanes=_parse_lanes(lanes), part=part, clock_period=clock_ns,
-                     model_sha256=file_sha256(model))
+    graph = to_graph(
+        hw,
+        out_dir,
+        lanes=_parse_lanes(lanes),
+        part=part,
+        clock_period=clock_ns,
+        model_sha256=file_sha256(model),
+    )
     graph.write()
     spikes = np.random.default_rng(seed).random((tb_samples, tb_timesteps, hw.n_inputs)) < 0.3
     words = write_test_vectors(out_dir, hw, spikes) if tb_samples else 0
@@ -145,4 +177,6 @@ def _listed_files(design: Path) -> set[str]:
         names = [*manifest.get("sources", []), *manifest.get("memory_images", [])]
     except (OSError, ValueError, AttributeError, TypeError):
         return set()
-    return {n for n in names if isinstance(n, str) and "/" not in n and "\\" not in n and not n.startswith(".")}
+    return {
+        n for n in names if isinstance(n, str) and "/" not in n and "\\" not in n and not n.startswith(".")
+    }

@@ -22,10 +22,21 @@ def info(model: Path, as_json: bool) -> None:
         return
     t = summary["total"]
     click.echo(f"{model}: {hw.n_inputs} inputs -> {hw.n_outputs} outputs, readout={hw.readout}")
-    columns = ["layer", "n_in", "n_out", "nonzeros", "density", "weight_bits", "membrane_bits", "leak_shift", "reset"]
+    columns = [
+        "layer",
+        "n_in",
+        "n_out",
+        "nonzeros",
+        "density",
+        "weight_bits",
+        "membrane_bits",
+        "leak_shift",
+        "reset",
+    ]
     click.echo(format_table(summary["layers"], columns))
     click.echo(
         f"total: {t['synapses']} synapses, {t['nonzeros']} nonzero ({100 * t['density']:.1f}%), "
-        f"weights {t['weight_memory_bits_nonzero']} bits nonzero / {t['weight_memory_bits_dense']} bits dense, "
+        f"weights {t['weight_memory_bits_nonzero']} bits nonzero / "
+        f"{t['weight_memory_bits_dense']} bits dense, "
         f"membranes {t['state_memory_bits']} bits"
     )

@@ -1,4 +1,5 @@
-"""`spikeforge simulate MODEL --input FILE | --dataset NAME`: run spike trains through an engine (golden by default).
+"""`spikeforge simulate MODEL --input FILE | --dataset NAME`: run spike trains through an engine
+(golden by default).
 
 With ``--dataset`` the spike trains are a dataset split encoded with the timesteps and encoder
 recorded in the model's meta (by `spikeforge train`), and the labels give the accuracy.
@@ -15,23 +16,63 @@ from spikeforge.engines import ENGINES
 
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option("--input", "input_path", type=click.Path(path_type=Path), help=".npy spike trains [B, T, n_inputs] of 0/1.")
-@click.option("--labels", "labels_path", type=click.Path(path_type=Path), help=".npy integer labels [B]; adds accuracy.")
-@click.option("--dataset", help="Evaluate on this dataset instead of --input (timesteps/encoder from the model's meta).")
-@click.option("--split", default="test", show_default=True, type=click.Choice(["train", "val", "test"]), help="Dataset split.")
-@click.option("--engine", default="golden", show_default=True, type=click.Choice(sorted(ENGINES)), help="Execution engine.")
-@click.option("--lanes", help="rtl engine: lanes P of the generated core (1, 2, 4, 8, 16), or one per layer: 4,1 "
-              "[default: 4].")
-@click.option("--design", "design_dir", type=click.Path(path_type=Path),
-              help="rtl engine: simulate this design folder (from `spikeforge generate rtl MODEL`) instead of "
-              "generating one.")
-@click.option("--max-cycles", type=click.IntRange(1), help="rtl engine: cycles a sample may take before it counts as "
-              "hung [default: 4x the latency model's bound for the sample, plus 10000].")
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(path_type=Path),
+    help=".npy spike trains [B, T, n_inputs] of 0/1.",
+)
+@click.option(
+    "--labels", "labels_path", type=click.Path(path_type=Path), help=".npy integer labels [B]; adds accuracy."
+)
+@click.option(
+    "--dataset", help="Evaluate on this dataset instead of --input (timesteps/encoder from the model's meta)."
+)
+@click.option(
+    "--split",
+    default="test",
+    show_default=True,
+    type=click.Choice(["train", "val", "test"]),
+    help="Dataset split.",
+)
+@click.option(
+    "--engine",
+    default="golden",
+    show_default=True,
+    type=click.Choice(sorted(ENGINES)),
+    help="Execution engine.",
+)
+@click.option(
+    "--lanes",
+    help="rtl engine: lanes P of the generated core (1, 2, 4, 8, 16), or one per layer: 4,1 [default: 4].",
+)
+@click.option(
+    "--design",
+    "design_dir",
+    type=click.Path(path_type=Path),
+    help="rtl engine: simulate this design folder (from `spikeforge generate rtl MODEL`) instead of "
+    "generating one.",
+)
+@click.option(
+    "--max-cycles",
+    type=click.IntRange(1),
+    help="rtl engine: cycles a sample may take before it counts as "
+    "hung [default: 4x the latency model's bound for the sample, plus 10000].",
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"readout", "prediction", ...} as JSON.')
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def simulate(
-    model: Path, input_path: Path | None, labels_path: Path | None, dataset: str | None, split: str, engine: str,
-    lanes: str | None, design_dir: Path | None, max_cycles: int | None, as_json: bool, quiet: bool,
+    model: Path,
+    input_path: Path | None,
+    labels_path: Path | None,
+    dataset: str | None,
+    split: str,
+    engine: str,
+    lanes: str | None,
+    design_dir: Path | None,
+    max_cycles: int | None,
+    as_json: bool,
+    quiet: bool,
 ) -> None:
     """Simulate the hardware model MODEL on spike trains and report readouts and predictions."""
     import numpy as np
@@ -67,25 +108,33 @@ def simulate(
     if labels_path is not None:
         labels = load_npy(labels_path, "labels")
         if labels.shape != (spikes.shape[0],) or labels.dtype.kind not in "iu":
-            raise SpikeforgeError(f"{labels_path}: labels must be {spikes.shape[0]} integers, got {labels.dtype} {list(labels.shape)}")
+            raise SpikeforgeError(
+                f"{labels_path}: labels must be {spikes.shape[0]} integers,"
+                f" got {labels.dtype} {list(labels.shape)}"
+            )
         bad = labels[(labels < 0) | (labels >= hw.n_outputs)]
         if bad.size:
-            raise SpikeforgeError(f"{labels_path}: label {int(bad[0])} is outside the model's classes "
-                                  f"0..{hw.n_outputs - 1}")
+            raise SpikeforgeError(
+                f"{labels_path}: label {int(bad[0])} is outside the model's classes 0..{hw.n_outputs - 1}"
+            )
     if engine == "rtl":
         from spikeforge.rtl.engine import rtl_engine, simulate_design
 
         if design_dir is not None:
-            result = simulate_design(design_dir, spikes, hw.n_outputs, quiet=quiet, model=hw,
-                                     max_cycles=max_cycles)
+            result = simulate_design(
+                design_dir, spikes, hw.n_outputs, quiet=quiet, model=hw, max_cycles=max_cycles
+            )
         else:
             result = rtl_engine(hw, spikes, model_path=model, quiet=quiet, **run_options)
     else:
         result = get_engine(engine)(hw, spikes, model_path=model, quiet=quiet)
     stats = result.stats
     if stats.get("slow"):  # finished, but well beyond the latency model: slow, not hung
-        click.echo(f"warning: the RTL core is slow: {stats['cycles_per_sample_mean']:.0f} cycles per sample, the "
-                   f"latency model says {stats['cycles_per_sample_model']:.0f}", err=True)
+        click.echo(
+            f"warning: the RTL core is slow: {stats['cycles_per_sample_mean']:.0f} cycles per sample, the "
+            f"latency model says {stats['cycles_per_sample_model']:.0f}",
+            err=True,
+        )
     prediction = predict(result.readout)
     out = {"engine": engine, "samples": int(spikes.shape[0]), "timesteps": int(spikes.shape[1])}
     out |= {"readout": result.readout, "prediction": prediction}
@@ -99,7 +148,9 @@ def simulate(
     shown = ", ".join(str(int(p)) for p in prediction[:20])
     click.echo(f"predictions: {shown}{' ...' if prediction.size > 20 else ''}")
     if labels is not None and out["accuracy"] is not None:
-        click.echo(f"accuracy: {100 * out['accuracy']:.2f}% ({int(np.sum(prediction == labels))}/{labels.size})")
+        click.echo(
+            f"accuracy: {100 * out['accuracy']:.2f}% ({int(np.sum(prediction == labels))}/{labels.size})"
+        )
     if engine == "rtl":
         _echo_rtl(result.stats)
     else:
@@ -108,7 +159,9 @@ def simulate(
                 click.echo(f"{key}: {value}")
 
 
-def _rtl_options(hw, model_path: Path, lanes: str | None, design_dir: Path | None, max_cycles: int | None) -> dict:
+def _rtl_options(
+    hw, model_path: Path, lanes: str | None, design_dir: Path | None, max_cycles: int | None
+) -> dict:
     """Check --lanes / --design for the rtl engine before any work; the keyword arguments of rtl_engine."""
     import json
 
@@ -128,7 +181,9 @@ def _rtl_options(hw, model_path: Path, lanes: str | None, design_dir: Path | Non
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             recorded = manifest["model_sha256"]
         except (OSError, ValueError, KeyError, TypeError):
-            raise SpikeforgeError(f"--design {design_dir}: no readable manifest.json from `spikeforge generate rtl`") from None
+            raise SpikeforgeError(
+                f"--design {design_dir}: no readable manifest.json from `spikeforge generate rtl`"
+            ) from None
         if recorded != file_sha256(model_path):
             raise SpikeforgeError(f"--design {design_dir} was generated from another model than {model_path}")
     return options
@@ -139,7 +194,10 @@ def _echo_rtl(stats: dict) -> None:
     lanes = stats["rtl_lanes"]
     click.echo(f"rtl core: lanes P={','.join(map(str, lanes))} per layer")
     if "cycles_per_sample_mean" in stats:
-        line = f"cycles: {stats['cycles_per_sample_mean']:.1f} per sample (mean), {stats['cycles_total']} in total"
+        line = (
+            f"cycles: {stats['cycles_per_sample_mean']:.1f} per sample (mean),"
+            f" {stats['cycles_total']} in total"
+        )
         if "cycles_per_sample_model" in stats:
             line += f"; latency model {stats['cycles_per_sample_model']:.1f} per sample"
         click.echo(line)

@@ -238,7 +238,10 @@ def step_estimate(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
 
 @step("package", needs=("model", "inputs"), makes=("package",))
 def step_package(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
-    """Package the core for the board (IP, Vivado recipe, PYNQ driver) and run its driver on a simulated board."""
+    """Package the core for the board (IP, Vivado recipe, PYNQ driver); run its driver on a simulated board.
+
+    The packaged driver runs the flow samples on the simulated board; it must equal golden.
+    """
     from spikeforge.deploy.package import package_model
     from spikeforge.deploy.simulate import check_package
 

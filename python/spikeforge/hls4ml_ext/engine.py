@@ -48,7 +48,8 @@ def csim_project(
     model_sha256: str | None = None,
     quiet: bool = False,
 ) -> EngineResult:
-    """Write the HLS project of ``model`` into ``project_dir``, compile it with g++ and C-simulate ``spikes``."""
+    """Write the HLS project of ``model`` into ``project_dir``, compile it with g++ and C-simulate
+    ``spikes``."""
     spikes = check_spike_trains(spikes, model.n_inputs)
     per_layer = lanes_per_layer(model, lanes)
     stats: dict = {"hls_lanes": per_layer}

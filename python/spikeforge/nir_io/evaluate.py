@@ -25,11 +25,21 @@ def evaluate_on_dataset(
         raise SpikeforgeError(f"dataset {name} has {data.n_inputs} inputs but the NIR graph takes {n_in}")
     checked = export_and_check(model, data, timesteps, encoder, splits=("test",))
     evaluation = {
-        "dataset": name, "timesteps": timesteps, "encoder": encoder, "membrane_bits": checked.membrane_bits,
+        "dataset": name,
+        "timesteps": timesteps,
+        "encoder": encoder,
+        "membrane_bits": checked.membrane_bits,
         "float_accuracy": checked.float_accuracy["test"],
         "hardware_accuracy": checked.hardware_accuracy["test"],
     }
-    extra = {**checked.hw.extra, **meta, "dataset": name, "split_seed": data.describe()["split_seed"], "timesteps": timesteps,
-             "encoder": encoder, "float_accuracy": {"test": evaluation["float_accuracy"]},
-             "hardware_accuracy": {"test": evaluation["hardware_accuracy"]}}
+    extra = {
+        **checked.hw.extra,
+        **meta,
+        "dataset": name,
+        "split_seed": data.describe()["split_seed"],
+        "timesteps": timesteps,
+        "encoder": encoder,
+        "float_accuracy": {"test": evaluation["float_accuracy"]},
+        "hardware_accuracy": {"test": evaluation["hardware_accuracy"]},
+    }
     return replace(checked.hw, extra=extra), evaluation

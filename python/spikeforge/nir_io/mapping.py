@@ -53,9 +53,13 @@ class Timing:
         if not 0 < self.dt < math.inf:
             raise SpikeforgeError(f"--dt must be a positive, finite number of seconds, got {self.dt}")
         if self.discretization not in DISCRETIZATIONS:
-            raise SpikeforgeError(f"unknown discretization {self.discretization!r}; choose one of {', '.join(DISCRETIZATIONS)}")
+            raise SpikeforgeError(
+                f"unknown discretization {self.discretization!r}; choose one of {', '.join(DISCRETIZATIONS)}"
+            )
         if self.tau_convention not in TAU_CONVENTIONS:
-            raise SpikeforgeError(f"unknown tau convention {self.tau_convention!r}; choose one of {', '.join(TAU_CONVENTIONS)}")
+            raise SpikeforgeError(
+                f"unknown tau convention {self.tau_convention!r}; choose one of {', '.join(TAU_CONVENTIONS)}"
+            )
 
     def retention(self, tau: np.ndarray) -> np.ndarray:
         """Per-step retention a of each neuron of time constant ``tau`` (as stored in the file)."""
@@ -68,7 +72,10 @@ class Timing:
         """The time constant in seconds (NIR convention) whose retention is exactly 1 - 2^-k."""
         a = 1.0 - 2.0**-k
         if a <= 0.0 and self.discretization == "exact":
-            raise SpikeforgeError("leak_shift 0 (no memory at all) has no finite time constant under exact discretization; use euler")
+            raise SpikeforgeError(
+                "leak_shift 0 (no memory at all) has no finite time constant under exact discretization;"
+                " use euler"
+            )
         return self.dt / _INVERSE[self.discretization](a)
 
 
@@ -176,10 +183,13 @@ class MappingReport:
         lines = [
             f"# NIR import of `{self.source}`",
             "",
-            f"dt = {t.dt:g} s, discretization `{t.discretization}`, tau convention `{t.tau_convention}`, readout `{self.readout}`.",
+            f"dt = {t.dt:g} s, discretization `{t.discretization}`, tau convention `{t.tau_convention}`,"
+            f" readout `{self.readout}`.",
             "Retention a = fraction of the membrane kept per step; ours is 1 - 2^-k (one k per layer).",
             "",
-            "| layer | NIR nodes | neuron | n_in | n_out | k | a target | a ours | max abs err a | tau target [steps] | tau ours [steps] | max rel err tau | weight bits | weight step | max abs err w (max abs w) | max abs err threshold |",
+            "| layer | NIR nodes | neuron | n_in | n_out | k | a target | a ours | max abs err a"
+            " | tau target [steps] | tau ours [steps] | max rel err tau | weight bits | weight step"
+            " | max abs err w (max abs w) | max abs err threshold |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for i, m in enumerate(self.layers):
@@ -188,23 +198,45 @@ class MappingReport:
             else:
                 f = m.leak
                 leak = [
-                    str(f.leak_shift), _span(f.retention_target_min, f.retention_target_max), f"{f.retention_ours:.6g}",
-                    f"{f.retention_abs_error_max:.3g}", _span(f.tau_steps_target_min, f.tau_steps_target_max),
-                    f"{f.tau_steps_ours:.4g}", f"{f.tau_relative_error_max:.3g}",
+                    str(f.leak_shift),
+                    _span(f.retention_target_min, f.retention_target_max),
+                    f"{f.retention_ours:.6g}",
+                    f"{f.retention_abs_error_max:.3g}",
+                    _span(f.tau_steps_target_min, f.tau_steps_target_max),
+                    f"{f.tau_steps_ours:.4g}",
+                    f"{f.tau_relative_error_max:.3g}",
                 ]
             lines.append(
-                "| " + " | ".join([
-                    str(i), " -> ".join(m.nodes), m.neuron, str(m.n_in), str(m.n_out), *leak, str(m.weight_bits),
-                    f"{m.weight_scale:g}", f"{m.weight_abs_error_max:.3g} ({m.weight_abs_max:.3g})", f"{m.threshold_abs_error_max:.3g}",
-                ]) + " |"
+                "| "
+                + " | ".join(
+                    [
+                        str(i),
+                        " -> ".join(m.nodes),
+                        m.neuron,
+                        str(m.n_in),
+                        str(m.n_out),
+                        *leak,
+                        str(m.weight_bits),
+                        f"{m.weight_scale:g}",
+                        f"{m.weight_abs_error_max:.3g} ({m.weight_abs_max:.3g})",
+                        f"{m.threshold_abs_error_max:.3g}",
+                    ]
+                )
+                + " |"
             )
         b = self.behaviour
         if b is not None:
             lines += [
-                "", "## Behaviour against the NIR reference", "",
-                f"{b.samples} random spike trains of {b.timesteps} steps (input rate {b.input_rate}, seed {b.seed}) through the",
-                "NIR graph stepped exactly (float64, per-neuron retention, unquantized weights, v > v_th) and through ours:", "",
-                f"- spike agreement per firing layer: {', '.join(f'{a:.4f}' for a in b.spike_agreement) or '-'}"
+                "",
+                "## Behaviour against the NIR reference",
+                "",
+                f"{b.samples} random spike trains of {b.timesteps} steps"
+                f" (input rate {b.input_rate}, seed {b.seed}) through the",
+                "NIR graph stepped exactly (float64, per-neuron retention, unquantized weights, v > v_th)"
+                " and through ours:",
+                "",
+                "- spike agreement per firing layer: "
+                f"{', '.join(f'{a:.4f}' for a in b.spike_agreement) or '-'}"
                 f" (reference spike rates {', '.join(f'{r:.3f}' for r in b.reference_spike_rate) or '-'})",
                 f"- prediction (argmax) agreement: {b.prediction_agreement:.4f}",
                 f"- readout error: max |ours - reference| / max |reference| = {b.readout_relative_error:.4g}",
@@ -212,9 +244,12 @@ class MappingReport:
         e = self.evaluation
         if e is not None:
             lines += [
-                "", f"## Accuracy on {e['dataset']} (test split, T = {e['timesteps']}, {e['encoder']} encoder)", "",
+                "",
+                f"## Accuracy on {e['dataset']} (test split, T = {e['timesteps']}, {e['encoder']} encoder)",
+                "",
                 f"- float (our torch model): {100 * e['float_accuracy']:.2f}%",
-                f"- hardware (golden simulator on model.npz, membrane bits {e['membrane_bits']}): {100 * e['hardware_accuracy']:.2f}%",
+                f"- hardware (golden simulator on model.npz, membrane bits {e['membrane_bits']}):"
+                f" {100 * e['hardware_accuracy']:.2f}%",
             ]
         if self.warnings:
             lines += ["", "## Warnings", "", *(f"- {w}" for w in self.warnings)]

@@ -51,8 +51,10 @@ def _finite(node: nir.NIRNode, attr: str, values: np.ndarray) -> np.ndarray:
     """``values`` if every one is a finite number; else one error naming the node and the parameter."""
     bad = values[~np.isfinite(values)]
     if bad.size:
-        raise SpikeforgeError(f"NIR node of type {type(node).__name__} holds {bad.reshape(-1)[0]} in {attr}; "
-                              "parameters must be finite numbers")
+        raise SpikeforgeError(
+            f"NIR node of type {type(node).__name__} holds {bad.reshape(-1)[0]} in {attr}; "
+            "parameters must be finite numbers"
+        )
     return values
 
 
@@ -60,7 +62,9 @@ def _vector(node: nir.NIRNode, attr: str) -> np.ndarray:
     try:
         values = np.asarray(getattr(node, attr), dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
-        raise SpikeforgeError(f"NIR node of type {type(node).__name__}: {attr} is not an array of numbers") from None
+        raise SpikeforgeError(
+            f"NIR node of type {type(node).__name__}: {attr} is not an array of numbers"
+        ) from None
     return _finite(node, attr, values)
 
 
@@ -68,10 +72,14 @@ def _matrix(node: nir.NIRNode) -> np.ndarray:
     try:
         weight = np.asarray(node.weight, dtype=np.float64)
     except (TypeError, ValueError):
-        raise SpikeforgeError(f"NIR node of type {type(node).__name__}: weight is not an array of numbers") from None
+        raise SpikeforgeError(
+            f"NIR node of type {type(node).__name__}: weight is not an array of numbers"
+        ) from None
     if weight.ndim != 2:
-        raise SpikeforgeError(f"NIR node of type {type(node).__name__}: weight must be 2-D [n_out, n_in], "
-                              f"got shape {list(weight.shape)}")
+        raise SpikeforgeError(
+            f"NIR node of type {type(node).__name__}: weight must be 2-D [n_out, n_in], "
+            f"got shape {list(weight.shape)}"
+        )
     return _finite(node, "weight", weight)
 
 
@@ -90,7 +98,8 @@ def _scale(node: nir.NIRNode) -> float | None:
 
 
 def pin_grid(weight: np.ndarray, scale: float, bits: int) -> np.ndarray:
-    """Weights on our export's grid (integers times ``scale``), adjusted so that the quantizer picks ``scale``.
+    """Weights on our export's grid (integers times ``scale``), adjusted so that the quantizer picks
+    ``scale``.
 
     The power-of-two quantizer takes its step from max|w| (2^ceil(log2(max|w| / 2^(b-1)))), so when the
     largest integer is exactly 2^(b-2) it would pick scale/2 and the integers would change. Moving that
@@ -119,8 +128,10 @@ def _linear(name: str, node: nir.Linear, timing: Timing) -> Synapse:
 def _threshold(name: str, node: nir.NIRNode) -> np.ndarray:
     theta = _vector(node, "v_threshold")
     if (theta <= 0).any():
-        raise SpikeforgeError(f"NIR node {name!r} ({type(node).__name__}) has v_threshold {theta[theta <= 0][0]:g}; "
-                              "thresholds must be positive")
+        raise SpikeforgeError(
+            f"NIR node {name!r} ({type(node).__name__}) has v_threshold {theta[theta <= 0][0]:g}; "
+            "thresholds must be positive"
+        )
     return theta
 
 
@@ -128,7 +139,8 @@ def _reset(name: str, node: nir.NIRNode) -> str:
     v_reset = _vector(node, "v_reset")
     if np.any(v_reset != 0):
         raise SpikeforgeError(
-            f"NIR node {name!r} ({type(node).__name__}) resets to v_reset={float(v_reset[v_reset != 0][0]):g}; "
+            f"NIR node {name!r} ({type(node).__name__}) resets to "
+            f"v_reset={float(v_reset[v_reset != 0][0]):g}; "
             "spikeforge neurons reset to 0 or by subtraction"
         )
     value = node.metadata.get(RESET_KEY, "zero")
@@ -137,8 +149,15 @@ def _reset(name: str, node: nir.NIRNode) -> str:
 
 def _lif(name: str, node: nir.LIF, timing: Timing) -> Neuron:
     a = timing.retention(_vector(node, "tau"))
-    return Neuron(name, "LIF", a, (1 - a) * _vector(node, "r"), (1 - a) * _vector(node, "v_leak"),
-                  _threshold(name, node), _reset(name, node))
+    return Neuron(
+        name,
+        "LIF",
+        a,
+        (1 - a) * _vector(node, "r"),
+        (1 - a) * _vector(node, "v_leak"),
+        _threshold(name, node),
+        _reset(name, node),
+    )
 
 
 def _if(name: str, node: nir.IF, timing: Timing) -> Neuron:
@@ -148,7 +167,9 @@ def _if(name: str, node: nir.IF, timing: Timing) -> Neuron:
 
 def _li(name: str, node: nir.LI, timing: Timing) -> Neuron:
     a = timing.retention(_vector(node, "tau"))
-    return Neuron(name, "LI", a, (1 - a) * _vector(node, "r"), (1 - a) * _vector(node, "v_leak"), None, "zero")
+    return Neuron(
+        name, "LI", a, (1 - a) * _vector(node, "r"), (1 - a) * _vector(node, "v_leak"), None, "zero"
+    )
 
 
 def _i(name: str, node: nir.I, timing: Timing) -> Neuron:
@@ -157,8 +178,16 @@ def _i(name: str, node: nir.I, timing: Timing) -> Neuron:
 
 
 # NIR node type -> handler (hls4ml-style registries: add a type by adding a line)
-SYNAPSES: dict[type, Callable[[str, nir.NIRNode, Timing], Synapse]] = {nir.Affine: _affine, nir.Linear: _linear}
-NEURONS: dict[type, Callable[[str, nir.NIRNode, Timing], Neuron]] = {nir.LIF: _lif, nir.IF: _if, nir.LI: _li, nir.I: _i}
+SYNAPSES: dict[type, Callable[[str, nir.NIRNode, Timing], Synapse]] = {
+    nir.Affine: _affine,
+    nir.Linear: _linear,
+}
+NEURONS: dict[type, Callable[[str, nir.NIRNode, Timing], Neuron]] = {
+    nir.LIF: _lif,
+    nir.IF: _if,
+    nir.LI: _li,
+    nir.I: _i,
+}
 PASS_THROUGH = (nir.Input, nir.Output, nir.Flatten)
 
 
@@ -173,7 +202,9 @@ def read_graph(path: str | os.PathLike) -> nir.NIRGraph:
         graph = nir.read(path, type_check=False)
     except (OSError, KeyError, ValueError, TypeError, AssertionError) as exc:
         detail = " ".join(str(exc).split())[:200]
-        raise SpikeforgeError(f"{path}: not a readable NIR graph" + (f" ({detail})" if detail else "")) from None
+        raise SpikeforgeError(
+            f"{path}: not a readable NIR graph" + (f" ({detail})" if detail else "")
+        ) from None
     if not isinstance(graph, nir.NIRGraph):
         raise SpikeforgeError(f"{path}: holds a single {type(graph).__name__} node, not a NIR graph")
     return graph
@@ -188,27 +219,41 @@ def chain(graph: nir.NIRGraph) -> list[tuple[str, nir.NIRNode]]:
         preds[dst] += 1
     inputs = [name for name, node in graph.nodes.items() if isinstance(node, nir.Input)]
     if len(inputs) != 1:
-        raise SpikeforgeError(f"the NIR graph has {len(inputs)} Input nodes; spikeforge imports graphs with exactly one")
+        raise SpikeforgeError(
+            f"the NIR graph has {len(inputs)} Input nodes; spikeforge imports graphs with exactly one"
+        )
     order, current = [inputs[0]], inputs[0]
     while succ[current]:
         if len(succ[current]) > 1:
-            raise SpikeforgeError(f"NIR node {current!r} feeds {len(succ[current])} nodes ({', '.join(succ[current])}); spikeforge imports feed-forward chains only")
+            raise SpikeforgeError(
+                f"NIR node {current!r} feeds {len(succ[current])} nodes ({', '.join(succ[current])});"
+                " spikeforge imports feed-forward chains only"
+            )
         current = succ[current][0]
         if current not in graph.nodes:
             raise SpikeforgeError(f"a NIR edge leads to {current!r}, which is not a node of the graph")
         if current in order or preds[current] > 1:
-            raise SpikeforgeError(f"NIR node {current!r} ({type(graph.nodes[current]).__name__}) has {preds[current]} inputs (recurrent or merging); spikeforge imports feed-forward chains only")
+            raise SpikeforgeError(
+                f"NIR node {current!r} ({type(graph.nodes[current]).__name__}) has {preds[current]} inputs"
+                " (recurrent or merging); spikeforge imports feed-forward chains only"
+            )
         order.append(current)
     stray = [name for name in graph.nodes if name not in order]
     if stray:
         node = graph.nodes[stray[0]]
-        raise SpikeforgeError(f"NIR node {stray[0]!r} ({type(node).__name__}) is not on the chain from the Input; spikeforge imports feed-forward chains only")
+        raise SpikeforgeError(
+            f"NIR node {stray[0]!r} ({type(node).__name__}) is not on the chain from the Input;"
+            " spikeforge imports feed-forward chains only"
+        )
     return [(name, graph.nodes[name]) for name in order]
 
 
 def _unsupported(name: str, node: nir.NIRNode) -> SpikeforgeError:
     known = ", ".join(t.__name__ for t in (*SYNAPSES, *NEURONS, *PASS_THROUGH))
-    return SpikeforgeError(f"NIR node {name!r} has type {type(node).__name__}, which spikeforge cannot import (supported: {known})")
+    return SpikeforgeError(
+        f"NIR node {name!r} has type {type(node).__name__}, which spikeforge cannot import"
+        f" (supported: {known})"
+    )
 
 
 def _named(name: str, handler: Callable, node: nir.NIRNode, timing: Timing):
@@ -229,37 +274,51 @@ def layer_pairs(graph: nir.NIRGraph, timing: Timing) -> list[tuple[Synapse, Neur
             continue
         if kind in SYNAPSES:
             if pending is not None:
-                raise SpikeforgeError(f"NIR node {name!r} ({kind.__name__}) follows synapse {pending.name!r} with no neuron between them")
+                raise SpikeforgeError(
+                    f"NIR node {name!r} ({kind.__name__}) follows synapse {pending.name!r}"
+                    " with no neuron between them"
+                )
             pending = _named(name, SYNAPSES[kind], node, timing)
         elif kind in NEURONS:
             if pending is None:
-                raise SpikeforgeError(f"NIR node {name!r} ({kind.__name__}) has no Affine/Linear synapse before it")
+                raise SpikeforgeError(
+                    f"NIR node {name!r} ({kind.__name__}) has no Affine/Linear synapse before it"
+                )
             if pairs and pairs[-1][1].threshold is None:
-                raise SpikeforgeError(f"NIR node {pairs[-1][1].name!r} ({pairs[-1][1].kind}) does not spike, so it can only be the last neuron")
+                raise SpikeforgeError(
+                    f"NIR node {pairs[-1][1].name!r} ({pairs[-1][1].kind}) does not spike,"
+                    " so it can only be the last neuron"
+                )
             pairs.append((pending, _named(name, NEURONS[kind], node, timing)))
             pending = None
         else:
             raise _unsupported(name, node)
     if pending is not None:
-        raise SpikeforgeError(f"NIR node {pending.name!r} is a synapse with no neuron after it; the graph must end in a neuron")
+        raise SpikeforgeError(
+            f"NIR node {pending.name!r} is a synapse with no neuron after it; the graph must end in a neuron"
+        )
     if not pairs:
         raise SpikeforgeError("the NIR graph holds no synapse + neuron pair")
     return pairs
 
 
 def _check_input_size(graph: nir.NIRGraph, first: Synapse) -> None:
-    """The Input node must feed the first synapse: its last dim (norse writes [1, n], sinabs [T, n]) or all of it."""
+    """The Input node must feed the first synapse: its last dim (norse writes [1, n], sinabs [T, n]) or all
+    of it."""
     name, node = next((k, v) for k, v in graph.nodes.items() if isinstance(v, nir.Input))
     shape = [int(d) for d in np.asarray(node.input_type["input"]).reshape(-1)]
     n_in = first.weight.shape[1]
     if shape and shape[-1] != n_in and int(np.prod(shape)) != n_in:
-        raise SpikeforgeError(f"NIR Input node {name!r} has shape {shape} but synapse {first.name!r} takes {n_in} inputs")
+        raise SpikeforgeError(
+            f"NIR Input node {name!r} has shape {shape} but synapse {first.name!r} takes {n_in} inputs"
+        )
 
 
 def import_graph(
     graph: nir.NIRGraph, timing: Timing, *, weight_bits: int | None = None, source: str = "<graph>"
 ) -> tuple[SpikingMLP, MappingReport]:
-    """Map the graph's continuous-time parameters to our discrete ones and build the model, reporting the errors.
+    """Map the graph's continuous-time parameters to our discrete ones and build the model, reporting the
+    errors.
 
     ``weight_bits=None``: each layer's bit width recorded by our export, else DEFAULT_WEIGHT_BITS.
     """
@@ -269,34 +328,52 @@ def import_graph(
     for i, (syn, neuron) in enumerate(pairs):
         n_out, n_in = syn.weight.shape
         if neuron.gain.size != n_out:
-            raise SpikeforgeError(f"NIR node {neuron.name!r} has {neuron.gain.size} neurons but synapse {syn.name!r} has {n_out} outputs")
+            raise SpikeforgeError(
+                f"NIR node {neuron.name!r} has {neuron.gain.size} neurons"
+                f" but synapse {syn.name!r} has {n_out} outputs"
+            )
         leak = None if neuron.retention is None else fit_leak_shift(neuron.retention, timing)
         if neuron.retention is not None and (neuron.retention <= 0).any():
             warnings.append(
-                f"layer {i} ({neuron.name}): tau <= dt for some neurons (retention {leak.retention_target_min:.3g}), so they "
-                f"forget everything within a step; check --dt and --tau-convention (norse 1.1.0 writes dt*tau, norse issue #411)"
+                f"layer {i} ({neuron.name}): tau <= dt for some neurons"
+                f" (retention {leak.retention_target_min:.3g}), so they "
+                "forget everything within a step; check --dt and --tau-convention"
+                " (norse 1.1.0 writes dt*tau, norse issue #411)"
             )
         bias = neuron.gain * syn.bias + neuron.rest
-        float_layers.append(FloatLayer(
-            weight=neuron.gain[:, None] * syn.weight,
-            bias=bias if np.any(bias != 0) else None,
-            threshold=neuron.threshold if neuron.threshold is not None else 1.0,
-            leak_shift=None if leak is None else leak.leak_shift,
-            reset=neuron.reset,
-        ))
+        float_layers.append(
+            FloatLayer(
+                weight=neuron.gain[:, None] * syn.weight,
+                bias=bias if np.any(bias != 0) else None,
+                threshold=neuron.threshold if neuron.threshold is not None else 1.0,
+                leak_shift=None if leak is None else leak.leak_shift,
+                reset=neuron.reset,
+            )
+        )
         thr = neuron.threshold
-        mappings.append(LayerMapping(
-            nodes=[syn.name, neuron.name], neuron=neuron.kind, n_in=int(n_in), n_out=int(n_out), leak=leak,
-            input_gain_min=float(neuron.gain.min()), input_gain_max=float(neuron.gain.max()), reset=neuron.reset,
-            threshold_min=None if thr is None else float(thr.min()), threshold_max=None if thr is None else float(thr.max()),
-        ))
+        mappings.append(
+            LayerMapping(
+                nodes=[syn.name, neuron.name],
+                neuron=neuron.kind,
+                n_in=int(n_in),
+                n_out=int(n_out),
+                leak=leak,
+                input_gain_min=float(neuron.gain.min()),
+                input_gain_max=float(neuron.gain.max()),
+                reset=neuron.reset,
+                threshold_min=None if thr is None else float(thr.min()),
+                threshold_max=None if thr is None else float(thr.max()),
+            )
+        )
     readout = "membrane" if mappings[-1].threshold_min is None else "count"
     bits = [weight_bits or syn.weight_bits or DEFAULT_WEIGHT_BITS for syn, _ in pairs]
     for layer, (syn, _), b in zip(float_layers, pairs, bits, strict=True):
         if syn.scale is not None and b == syn.weight_bits:  # our own export: keep its integers exactly
             layer.weight = pin_grid(np.asarray(layer.weight, dtype=np.float64), syn.scale, b)
     model = SpikingMLP.from_float_layers(float_layers, readout=readout, weight_bits=bits)
-    for mapping, wanted, got, ints in zip(mappings, float_layers, model.float_layers(), model.integer_layers(), strict=True):
+    for mapping, wanted, got, ints in zip(
+        mappings, float_layers, model.float_layers(), model.integer_layers(), strict=True
+    ):
         mapping.weight_bits = ints.weight_bits
         mapping.weight_scale = ints.scale
         mapping.weight_abs_error_max = float(np.abs(got.weight - wanted.weight).max())
@@ -305,9 +382,12 @@ def import_graph(
         got_bias = np.zeros(mapping.n_out) if got.bias is None else got.bias
         mapping.bias_abs_error_max = float(np.abs(got_bias - want_bias).max())
         if mapping.threshold_min is not None:
-            mapping.threshold_abs_error_max = float(np.abs(np.asarray(got.threshold) - wanted.threshold).max())
+            mapping.threshold_abs_error_max = float(
+                np.abs(np.asarray(got.threshold) - wanted.threshold).max()
+            )
     from spikeforge.nir_io.reference import compare  # reference builds on this module's Synapse/Neuron
 
     behaviour = compare(pairs, model)
-    return model, MappingReport(source=source, timing=timing, readout=readout, layers=mappings, warnings=warnings,
-                                behaviour=behaviour)
+    return model, MappingReport(
+        source=source, timing=timing, readout=readout, layers=mappings, warnings=warnings, behaviour=behaviour
+    )

@@ -38,19 +38,33 @@ def simulate(pairs: list[tuple[Synapse, Neuron]], spikes: np.ndarray) -> tuple[l
     return layer_spikes, readout
 
 
-def compare(pairs: list[tuple[Synapse, Neuron]], model: SpikingMLP, *, samples: int = 64, timesteps: int = 32,
-            input_rate: float = 0.2, seed: int = 0) -> BehaviourCheck:
+def compare(
+    pairs: list[tuple[Synapse, Neuron]],
+    model: SpikingMLP,
+    *,
+    samples: int = 64,
+    timesteps: int = 32,
+    input_rate: float = 0.2,
+    seed: int = 0,
+) -> BehaviourCheck:
     """Run both on the same random inputs (float mode for ours) and measure their agreement."""
     n_in = pairs[0][0].weight.shape[1]
     spikes = np.random.default_rng(seed).random((samples, timesteps, n_in)) < input_rate
     ref_spikes, ref_readout = simulate(pairs, spikes)
     x = torch.from_numpy(spikes).float()
     with torch.no_grad():
-        ours = [s.numpy() > 0.5 for s, layer in zip(model.spike_trains(x), model.layers, strict=True) if layer.fires]
+        ours = [
+            s.numpy() > 0.5
+            for s, layer in zip(model.spike_trains(x), model.layers, strict=True)
+            if layer.fires
+        ]
         readout = model(x).double().numpy()
     scale = float(np.abs(ref_readout).max())
     return BehaviourCheck(
-        samples=samples, timesteps=timesteps, input_rate=input_rate, seed=seed,
+        samples=samples,
+        timesteps=timesteps,
+        input_rate=input_rate,
+        seed=seed,
         spike_agreement=[float(np.mean(a == b)) for a, b in zip(ours, ref_spikes, strict=True)],
         reference_spike_rate=[float(r.mean()) for r in ref_spikes],
         prediction_agreement=float(np.mean(readout.argmax(axis=1) == ref_readout.argmax(axis=1))),

@@ -53,8 +53,13 @@ def cycle_bounds(model: HardwareModel, spikes: np.ndarray, lanes: list[int]) -> 
 
 
 def rtl_engine(
-    model: HardwareModel, spikes: np.ndarray, *, model_path: Path | None = None, quiet: bool = False,
-    lanes: int | list[int] = ENGINE_LANES, max_cycles: int | None = None,
+    model: HardwareModel,
+    spikes: np.ndarray,
+    *,
+    model_path: Path | None = None,
+    quiet: bool = False,
+    lanes: int | list[int] = ENGINE_LANES,
+    max_cycles: int | None = None,
 ) -> EngineResult:
     """Generate the core for ``model`` (``lanes`` per layer) in a temporary folder and simulate it."""
     spikes = check_spike_trains(spikes, model.n_inputs)
@@ -62,11 +67,20 @@ def rtl_engine(
     with tempfile.TemporaryDirectory(prefix="spikeforge-rtl-") as tmp:
         design = Path(tmp) / "design"
         generate_rtl(model, design, lanes, model_sha256=sha)
-        return simulate_design(design, spikes, model.n_outputs, quiet=quiet, model=model, max_cycles=max_cycles)
+        return simulate_design(
+            design, spikes, model.n_outputs, quiet=quiet, model=model, max_cycles=max_cycles
+        )
 
 
-def simulate_design(design: Path, spikes: np.ndarray, n_outputs: int, *, quiet: bool = False,
-                    model: HardwareModel | None = None, max_cycles: int | None = None) -> EngineResult:
+def simulate_design(
+    design: Path,
+    spikes: np.ndarray,
+    n_outputs: int,
+    *,
+    quiet: bool = False,
+    model: HardwareModel | None = None,
+    max_cycles: int | None = None,
+) -> EngineResult:
     """Build a generated design folder with Verilator and stream ``spikes`` through it back to back.
 
     With ``model`` the hang limit comes from its latency model (see the module docstring), else it is
@@ -76,8 +90,9 @@ def simulate_design(design: Path, spikes: np.ndarray, n_outputs: int, *, quiet: 
         manifest = json.loads((Path(design) / "manifest.json").read_text())
         lanes = list(manifest["parameters"]["lanes"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SpikeforgeError(f"{design}: not a design folder written by `spikeforge generate rtl` "
-                              f"(manifest.json: {exc})") from None
+        raise SpikeforgeError(
+            f"{design}: not a design folder written by `spikeforge generate rtl` (manifest.json: {exc})"
+        ) from None
     stats: dict = {"rtl_lanes": lanes}
     if spikes.shape[0] == 0:
         return EngineResult(readout=np.zeros((0, n_outputs), dtype=np.int32), stats=stats)
@@ -109,20 +124,27 @@ def simulate_design(design: Path, spikes: np.ndarray, n_outputs: int, *, quiet: 
         "cycles_per_sample": per_sample.tolist(),
     }
     if estimate is not None:
-        stats |= {"cycles_per_sample_model": round(float(estimate), 1), "cycle_limit_per_sample": limit,
-                  "slow": bool(per_sample.mean() > SLOW_FACTOR * estimate)}
+        stats |= {
+            "cycles_per_sample_model": round(float(estimate), 1),
+            "cycle_limit_per_sample": limit,
+            "slow": bool(per_sample.mean() > SLOW_FACTOR * estimate),
+        }
     return EngineResult(readout=result.readout, stats=stats)
 
 
 def _hang_error(exc: RTLHang, serial: np.ndarray | None, samples: int) -> SpikeforgeError:
     where = f"sample {exc.sample} of {samples}"
     if serial is None or exc.sample >= serial.size:
-        return SpikeforgeError(f"the RTL core is hung: {where} produced no readout within {exc.max_cycles} cycles; "
-                               "if it is only slow, raise --max-cycles")
+        return SpikeforgeError(
+            f"the RTL core is hung: {where} produced no readout within {exc.max_cycles} cycles; "
+            "if it is only slow, raise --max-cycles"
+        )
     return SpikeforgeError(
         f"the RTL core is hung: {where} produced no readout within {exc.max_cycles} cycles, "
-        f"{exc.max_cycles / serial[exc.sample]:.1f}x the latency model's {serial[exc.sample]:.0f} cycles for it with "
-        "no overlap between layers; if it is only slow, raise --max-cycles")
+        f"{exc.max_cycles / serial[exc.sample]:.1f}x the latency model's "
+        f"{serial[exc.sample]:.0f} cycles for it with "
+        "no overlap between layers; if it is only slow, raise --max-cycles"
+    )
 
 
 def _keep_logs(message: str, build_dir: Path) -> str:

@@ -58,10 +58,13 @@ class SimResult:
 
 
 class RTLHang(SpikeforgeError):
-    """A sample produced no readout within the cycle limit (``sample``: its index, ``max_cycles``: the limit)."""
+    """A sample produced no readout within the cycle limit (``sample``: its index, ``max_cycles``: the
+    limit)."""
 
     def __init__(self, sample: int, max_cycles: int) -> None:
-        super().__init__(f"the RTL core produced no readout for sample {sample} within {max_cycles} cycles (hung)")
+        super().__init__(
+            f"the RTL core produced no readout for sample {sample} within {max_cycles} cycles (hung)"
+        )
         self.sample, self.max_cycles = sample, max_cycles
 
 

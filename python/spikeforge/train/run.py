@@ -61,8 +61,14 @@ def run_training(cfg: TrainConfig, output_dir: Path, *, quiet: bool = False) -> 
     hw = replace(checked.hw, extra=extra)
     with incomplete_while_writing(output_dir, "spikeforge train"):
         files = {
-            "checkpoint": str(save_checkpoint(output_dir / "checkpoint.pt", model, train_config=cfg.to_json(),
-                                              meta={k: v for k, v in extra.items() if k != "train_config"})),
+            "checkpoint": str(
+                save_checkpoint(
+                    output_dir / "checkpoint.pt",
+                    model,
+                    train_config=cfg.to_json(),
+                    meta={k: v for k, v in extra.items() if k != "train_config"},
+                )
+            ),
             "model": str(hw.save(output_dir / "model.npz")),
         }
         report = TrainReport(
