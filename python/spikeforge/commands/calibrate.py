@@ -7,18 +7,13 @@ from pathlib import Path
 
 import click
 
+from spikeforge.commands.common import output_option
+
 
 @click.command()
 @click.option("--configs", default=36, show_default=True, type=int, help="Sweep size (every third held out).")
 @click.option("--jobs", default=2, show_default=True, type=int, help="Yosys processes at a time.")
-@click.option(
-    "-o",
-    "--output",
-    "work_dir",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Folder for the designs, caches, calibration.json and report.{json,md,png}.",
-)
+@output_option("Folder for the designs, caches, calibration.json and report.{json,md,png}.", "work_dir")
 @click.option(
     "--constants",
     type=click.Path(path_type=Path),

@@ -168,3 +168,12 @@ def print_json(obj: Any) -> None:
     """Write one strict JSON document to stdout (numpy converted; NaN and infinity become null)."""
     json.dump(jsonable(obj), sys.stdout, allow_nan=False)
     sys.stdout.write("\n")
+
+
+def output_option(what: str, dest: str = "output_dir", *, required: bool = True, **options: Any) -> Any:
+    """The ``-o/--output`` option of every command that writes files; ``what`` is its help text."""
+    import click
+
+    return click.option(
+        "-o", "--output", dest, required=required, type=click.Path(path_type=Path), help=what, **options
+    )

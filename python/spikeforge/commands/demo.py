@@ -6,16 +6,11 @@ from pathlib import Path
 
 import click
 
+from spikeforge.commands.common import output_option
+
 
 @click.command()
-@click.option(
-    "-o",
-    "--output",
-    "output_dir",
-    type=click.Path(path_type=Path),
-    default=Path("build/demo"),
-    show_default=True,
-)
+@output_option("Output folder.", "output_dir", required=False, default=Path("build/demo"), show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def demo(output_dir: Path, quiet: bool) -> None:
     """Run every stage of the flow that exists on the default data and write the results to OUTPUT."""

@@ -6,17 +6,12 @@ from pathlib import Path
 
 import click
 
+from spikeforge.commands.common import output_option
+
 
 @click.command("export-nir")
 @click.argument("checkpoint", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "output_file",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="The .nir file to write.",
-)
+@output_option("The .nir file to write.", "output_file")
 @click.option("--dt", default=1e-3, show_default=True, type=float, help="Timestep length in seconds.")
 @click.option(
     "--discretization",

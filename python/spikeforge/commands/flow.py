@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from spikeforge.commands.common import output_option
+
 
 def run_and_print(cfg) -> None:
     """Run the flow, echoing each step's title, then one summary line per step."""
@@ -21,13 +23,7 @@ def run_and_print(cfg) -> None:
 
 @click.command()
 @click.argument("config", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "output_dir",
-    type=click.Path(path_type=Path),
-    help="Output folder (default: the config's output_dir).",
-)
+@output_option("Output folder (default: the config's output_dir).", "output_dir", required=False)
 @click.option(
     "--start-step", help="First step to run; earlier steps' outputs are read from the output folder."
 )

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from spikeforge.commands.common import output_option
+
 
 def _parse_lanes(text: str) -> int | list[int]:
     from spikeforge.errors import SpikeforgeError
@@ -39,14 +41,7 @@ def generate() -> None:
 
 @generate.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Design folder to write.",
-)
+@output_option("Design folder to write.", "out_dir")
 @click.option(
     "--lanes",
     default="1",
@@ -93,14 +88,7 @@ def rtl(model: Path, out_dir: Path, lanes: str, board: str | None, lut_budget: f
 
 @generate.command()
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out_dir",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Project folder to write.",
-)
+@output_option("Project folder to write.", "out_dir")
 @click.option(
     "--lanes",
     default="1",

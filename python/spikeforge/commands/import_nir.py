@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
+from spikeforge.commands.common import output_option
+
 
 @click.command("import-nir")
 @click.argument("nir_file", type=click.Path(path_type=Path))
-@click.option(
-    "-o", "--output", "output_dir", required=True, type=click.Path(path_type=Path), help="Output directory."
-)
+@output_option("Output directory.", "output_dir")
 @click.option("--dt", default=1e-3, show_default=True, type=float, help="Timestep length in seconds.")
 @click.option(
     "--discretization",

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from spikeforge.commands.common import output_option
+
 
 @click.command()
 @click.argument("model", type=click.Path(path_type=Path))
@@ -22,9 +24,7 @@ import click
 @click.option(
     "--hls-ip", type=click.Path(path_type=Path), help="With --backend hls: the Vitis HLS IP export folder."
 )
-@click.option(
-    "-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path), help="Package folder."
-)
+@output_option("Package folder.", "out_dir")
 @click.option("--build", is_flag=True, help="Run the Vivado build now (needs `vivado` on PATH).")
 @click.option("--jobs", default=4, show_default=True, type=int, help="Parallel Vivado implementation jobs.")
 def package(

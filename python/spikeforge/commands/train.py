@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from spikeforge.commands.common import finite
+from spikeforge.commands.common import finite, output_option
 
 
 def _leak(value: str) -> int | None:
@@ -55,9 +55,7 @@ def _leak(value: str) -> int | None:
     help="Early-stopping patience (epochs).",
 )
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option(
-    "-o", "--output", "output_dir", required=True, type=click.Path(path_type=Path), help="Output directory."
-)
+@output_option("Output directory.", "output_dir")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def train(
     dataset: str,
