@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import torch
 
+from spikeforge.compress.distill import distilled
 from spikeforge.compress.effort import plan
 from spikeforge.compress.minimax import History, Masks, MinimaxCompressor
 from spikeforge.compress.problem import Compressible, ResourceModel, check_budget, estimate_masks, meets
@@ -76,7 +77,7 @@ def magnitude_prune_to(
 def _holder(
     net: Compressible, resources: ResourceModel, budget: dict[str, float], cfg: ScheduleConfig, masks: Masks
 ) -> MinimaxCompressor:
-    optimizer = torch.optim.Adam(net.model.parameters(), lr=cfg.lr)
+    optimizer = torch.optim.Adam(net.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     comp = MinimaxCompressor(net, resources, budget, optimizer, cfg.minimax, cfg.bounds)
     comp.set_masks(masks)
     return comp
@@ -95,6 +96,7 @@ def iterative_magnitude(rounds: int) -> Method:
         plans = plan(dense, nodes, cfg.effort, 0, cfg.finetune_epochs)
         effort = None if cfg.finetune_epochs is not None else cfg.effort
         history, results, comp, total = History(), [], None, 0
+        net = distilled(net, cfg.distill)
         for node, node_plan in zip(nodes, plans, strict=True):
             masks = magnitude_prune_to(net, resources, node, cfg.bounds.min_keep)
             comp = _holder(net, resources, node, cfg, masks)

@@ -22,12 +22,13 @@ import copy
 import math
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import torch
 from tqdm import tqdm
 
+from spikeforge.compress.distill import distilled
 from spikeforge.compress.effort import (
     STOP_CAP,
     STOP_FIXED,
@@ -69,6 +70,8 @@ class ScheduleConfig:
     minimax: MinimaxConfig = field(default_factory=MinimaxConfig)
     bounds: Bounds = field(default_factory=Bounds)
     effort: EffortConfig = field(default_factory=EffortConfig)
+    weight_decay: float = 0.0
+    distill: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -199,9 +202,10 @@ def run_schedule(task: Task) -> CompressResult:
     dense = resources.estimate(net.sizes, net.bits)
     nodes = node_budgets(budget, dense, cfg)
     plans = plan(dense, nodes, cfg.effort, cfg.max_compress_epochs, cfg.finetune_epochs)
-    seconds = estimate_seconds(plans, *time_epoch(task))
+    net = distilled(net, cfg.distill)
+    seconds = estimate_seconds(plans, *time_epoch(replace(task, net=net)))
     announce(task, plans, seconds)
-    optimizer = torch.optim.Adam(net.model.parameters(), lr=cfg.lr)
+    optimizer = torch.optim.Adam(net.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     comp = MinimaxCompressor(net, resources, nodes[0], optimizer, cfg.minimax, cfg.bounds)
     history = History()
     results: list[NodeResult] = []
