@@ -44,7 +44,7 @@ def fit_constants(configs: list[SweepConfig], results: list[SynthResult], base: 
     Rows are scaled by 1/synth so the fit minimizes relative (not absolute) error, matching the targets."""
     from scipy.optimize import nnls
 
-    rows = [(design_features(core_params(c.model(), c.lanes)[0]), r) for c, r in zip(configs, results, strict=True)
+    rows = [(design_features(*core_params(c.model(), c.lanes)), r) for c, r in zip(configs, results, strict=True)
             if not c.holdout]
     constants = dict(base)
     for index, resource in enumerate(FITTED):
@@ -63,7 +63,8 @@ def compare(configs: list[SweepConfig], results: list[SynthResult], constants: d
     """Estimate every configuration with ``constants`` beside its synthesis result."""
     out = []
     for config, result in zip(configs, results, strict=True):
-        est = estimate_params(core_params(config.model(), config.lanes)[0], constants)
+        params, lays = core_params(config.model(), config.lanes)
+        est = estimate_params(params, constants, lays)
         out.append(Comparison(config.name, config.holdout, config.lanes, config.sizes, est.totals(),
                               {"lut": result.lut, "ff": result.ff, "bram18": result.bram18, "dsp": result.dsp}))
     return out

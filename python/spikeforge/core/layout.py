@@ -32,6 +32,13 @@ class LayerLayout:
         return self.weight.shape[0] // self.lanes
 
     @property
+    def pointer_bits(self) -> int:
+        """Bits of the pointer word that are not zero for every input: per bank, the bits of its largest
+        first entry and of its largest count (synthesis drops memory columns that are constant)."""
+        return sum(int(self.first[:, b].max(initial=0)).bit_length() + int(self.count[:, b].max(initial=0)).bit_length()
+                   for b in range(self.lanes))
+
+    @property
     def slots(self) -> int:
         """Depth of the deepest bank list (every bank's memory has this depth)."""
         return self.entry_row.shape[1]

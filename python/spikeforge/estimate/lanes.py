@@ -58,8 +58,8 @@ class LaneChoice:
 
 def _evaluate(model: HardwareModel, activity: Activity, lanes: list[int], constants: dict[str, Any],
               lut_budget: float, bram18_budget: float | None) -> LaneChoice:
-    params, _ = core_params(model, lanes)
-    res = estimate_params(params, constants)
+    params, lays = core_params(model, lanes)
+    res = estimate_params(params, constants, lays)
     lat = cycles_per_sample(model, activity, lanes, constants=constants)
     return LaneChoice(tuple(lanes), max(lat.layer_cycles), lat.cycles, lat.layer_cycles, res.lut, res.ff,
                       res.bram18, lut_budget, bram18_budget)

@@ -7,10 +7,11 @@ input i's fan-out, one entry per cycle). Banks run decoupled behind their event 
 synapse work of a timestep is ``syn = max(events * min_event_cycles, max_b sum_i count[i, b] + event_cycles)``;
 its marker retires ``drain_cycles`` later. The neuron phase then updates ROWS = ceil(n_out / P) rows at one
 per cycle (``row_cycles``, plus the marker row) and empties its pipeline (``timestep_cycles``). Two
-accumulator buffers let the synapse work of t+1 overlap the neuron phase of t, so per layer:
+accumulator buffers let the synapse work of t+1 overlap the neuron phase of t, and each bank goes on
+with the next timestep's events as soon as it is done with its own share, so per layer and bank b:
 
-    S[t] = max(S[t-1], U[t-2], U_prev[t]) + syn[t]        synapse work done (U_prev: the layer before)
-    U[t] = max(S[t] + drain, U[t-1]) + update             neuron phase done
+    S_b[t] = max(S_b[t-1], U[t-2], U_prev[t]) + load_b[t]     bank b done (U_prev: the layer before)
+    U[t] = max(max_b S_b[t] + drain, U[t-1]) + update          neuron phase done
 
 over the timesteps of all samples back to back; the last sample's readout streams n_out words
 (``readout_cycles`` each). Cycles per sample = (finish of the batch) / samples, as the RTL runner measures
@@ -86,22 +87,28 @@ def cycles_per_sample(model: HardwareModel, activity: Activity, lanes: int | lis
     """Expected cycles per sample for the activity's samples streamed back to back."""
     const = (constants or load_constants())["latency"]
     per = [lanes] * len(model.layers) if isinstance(lanes, int) else list(lanes)
-    syns, updates = [], []
-    for layer, events, p in zip(model.layers, activity.layers, per, strict=True):
-        syns.append(synapse_work(events.astype(np.float64), slots_per_input(layer, p), const).reshape(-1))
-        updates.append(update_cycles(-(-layer.n_out // p), const))
-    steps = syns[0].size
     batch = activity.layers[0].shape[0]
-    upd_prev = np.zeros(steps)  # the input stream: events available at once
-    for syn, upd in zip(syns, updates, strict=True):
-        s_done, u_done = 0.0, np.zeros(steps)
-        for g in range(steps):
+    upd_prev: np.ndarray | None = None  # the input stream: events available at once
+    busy = []
+    for layer, events, p in zip(model.layers, activity.layers, per, strict=True):
+        flat = events.astype(np.float64).reshape(-1, events.shape[-1])  # [B*T, n_in]
+        loads = flat @ slots_per_input(layer, p).astype(np.float64)  # [B*T, P] entries per bank
+        n_events = flat.sum(axis=1)
+        upd = update_cycles(-(-layer.n_out // p), const)
+        syn = synapse_work(flat, slots_per_input(layer, p), const)
+        busy.append(float(np.maximum(syn + const["drain_cycles"], upd).sum()))
+        banks, fetch = np.zeros(p), 0.0
+        u_done = np.zeros(flat.shape[0])
+        for g in range(flat.shape[0]):
+            arrive = upd_prev[g] if upd_prev is not None else 0.0
             free = u_done[g - 2] if g >= 2 else 0.0  # the accumulator buffer of timestep g - 2
-            s_done = max(s_done, free, upd_prev[g]) + syn[g]
-            u_done[g] = max(s_done + const["drain_cycles"], u_done[g - 1] if g else 0.0) + upd
+            fetch = max(fetch, arrive) + n_events[g] * const["min_event_cycles"]
+            banks = np.maximum(banks, max(free, arrive)) + loads[g]
+            done = max(float(banks.max()) + const["event_cycles"] * (n_events[g] > 0), fetch)
+            u_done[g] = max(done + const["drain_cycles"], u_done[g - 1] if g else 0.0) + upd
         upd_prev = u_done
+    assert upd_prev is not None
     total = upd_prev[-1] + const["readout_cycles"] * model.n_outputs + const["sample_cycles"]
-    busy = [float(np.maximum(syn + const["drain_cycles"], upd).sum()) for syn, upd in zip(syns, updates, strict=True)]
     return LatencyEstimate(
         cycles=float(total / batch),
         layer_cycles=tuple(float(b / batch) for b in busy),

@@ -11,9 +11,11 @@ The layer parameters are the core's own (spikeforge.core.params.core_params), as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from spikeforge.core.layout import LayerLayout
 from spikeforge.core.params import CoreParams, LayerParams, core_params
 from spikeforge.estimate.calibration import load_constants
 from spikeforge.estimate.memories import MemoryMap, map_memory
@@ -22,12 +24,15 @@ from spikeforge.hw.model import HardwareModel
 INPUT_FIFO_DEPTH = 4  # sf_input's FIFO (LOG = 2)
 
 
-def layer_memories(lp: LayerParams) -> dict[str, tuple[MemoryMap, int]]:
+def layer_memories(lp: LayerParams, pointer_bits: int | None = None) -> dict[str, tuple[MemoryMap, int]]:
     """The memories sf_layer infers, as (mapping, copies): the pointer ROM ({first, count} per bank), each
     bank's synapse list ({row, weight}), event queue ({marker, first, count}) and two accumulator buffers
-    (read-modify-write RAM), the neuron ROM, the neuron state {count, v} and the output FIFO."""
+    (read-modify-write RAM), the neuron ROM, the neuron state {count, v} and the output FIFO.
+    ``pointer_bits``: the pointer word's bits that are not constant (LayerLayout.pointer_bits; synthesis drops
+    the others), when the layout is known; else the full width."""
+    ptr_width = lp.P * (lp.SA + lp.CB) if pointer_bits is None else max(1, pointer_bits)
     return {
-        "ptr": (map_memory(lp.N_IN, lp.P * (lp.SA + lp.CB), rom=True), 1),
+        "ptr": (map_memory(lp.N_IN, ptr_width, rom=True), 1),
         "weights": (map_memory(lp.SLOTS, lp.RB + lp.WB, rom=True), lp.P),
         "neurons": (map_memory(lp.ROWS, lp.P * (lp.M + lp.BW), rom=True), 1),
         "acc": (map_memory(lp.ROWS, lp.AW, rom=False), 2 * lp.P),  # two buffers per bank
@@ -56,9 +61,9 @@ def _memory_features(memories: dict[str, tuple[MemoryMap, int]]) -> dict[str, fl
     }
 
 
-def layer_features(lp: LayerParams) -> tuple[dict[str, float], dict[str, float]]:
+def layer_features(lp: LayerParams, pointer_bits: int | None = None) -> tuple[dict[str, float], dict[str, float]]:
     """(LUT features, FF features) of one layer: what the constants multiply."""
-    mem = _memory_features(layer_memories(lp))
+    mem = _memory_features(layer_memories(lp, pointer_bits))
     fire, leak, subtract = lp.FIRE, lp.LEAK, 1 - lp.RESET_ZERO
     # slot iterator, event-queue pointers and timestep counters of one bank
     bank = lp.SA + lp.CB + 2 * (lp.EQ_LOG + 1) + 4
@@ -145,19 +150,19 @@ class ResourceEstimate:
         return {"lut": round(self.lut), "ff": round(self.ff), "bram18": self.bram18, "dsp": self.dsp}
 
 
-def lut_estimation(lp: LayerParams, constants: dict[str, Any] | None = None) -> float:
+def lut_estimation(lp: LayerParams, constants: dict[str, Any] | None = None, pointer_bits: int | None = None) -> float:
     constants = constants or load_constants()
-    return _dot(constants["lut"], layer_features(lp)[0])
+    return _dot(constants["lut"], layer_features(lp, pointer_bits)[0])
 
 
-def ff_estimation(lp: LayerParams, constants: dict[str, Any] | None = None) -> float:
+def ff_estimation(lp: LayerParams, constants: dict[str, Any] | None = None, pointer_bits: int | None = None) -> float:
     constants = constants or load_constants()
-    return _dot(constants["ff"], layer_features(lp)[1])
+    return _dot(constants["ff"], layer_features(lp, pointer_bits)[1])
 
 
-def bram_estimation(lp: LayerParams) -> int:
+def bram_estimation(lp: LayerParams, pointer_bits: int | None = None) -> int:
     """BRAM18 of one layer: Yosys' block-RAM mapping of each of its memories (RAMB36 = 2)."""
-    return sum(m.bram18 * n for m, n in layer_memories(lp).values())
+    return sum(m.bram18 * n for m, n in layer_memories(lp, pointer_bits).values())
 
 
 def dsp_estimation(lp: LayerParams) -> int:
@@ -165,30 +170,33 @@ def dsp_estimation(lp: LayerParams) -> int:
     return 0
 
 
-def estimate_params(params: CoreParams, constants: dict[str, Any] | None = None) -> ResourceEstimate:
-    """Estimate a core from its generator parameters."""
+def estimate_params(params: CoreParams, constants: dict[str, Any] | None = None,
+                    layouts: Sequence[LayerLayout] | None = None) -> ResourceEstimate:
+    """Estimate a core from its generator parameters (and, when known, the layouts its images hold)."""
     constants = constants or load_constants()
     layers = []
     for index, lp in enumerate(params.layers):
-        mems = {name: f"{m.detail}{f' x{n}' if n > 1 else ''}" for name, (m, n) in layer_memories(lp).items()}
-        layers.append(LayerResources(index, lut_estimation(lp, constants), ff_estimation(lp, constants),
-                                     bram_estimation(lp), dsp_estimation(lp), mems, lp.P))
+        bits = layouts[index].pointer_bits if layouts is not None else None
+        mems = {name: f"{m.detail}{f' x{n}' if n > 1 else ''}" for name, (m, n) in layer_memories(lp, bits).items()}
+        layers.append(LayerResources(index, lut_estimation(lp, constants, bits), ff_estimation(lp, constants, bits),
+                                     bram_estimation(lp, bits), dsp_estimation(lp), mems, lp.P))
     top_lut, top_ff = top_features(params)
     return ResourceEstimate(tuple(layers), _dot(constants["lut"], top_lut), _dot(constants["ff"], top_ff), params)
 
 
 def estimate(model: HardwareModel, lanes: int | list[int] = 1, constants: dict[str, Any] | None = None) -> ResourceEstimate:
     """Estimate the core `spikeforge generate rtl` builds for ``model`` with ``lanes`` per layer."""
-    params, _ = core_params(model, lanes)
-    return estimate_params(params, constants)
+    params, lays = core_params(model, lanes)
+    return estimate_params(params, constants, lays)
 
 
-def design_features(params: CoreParams) -> tuple[dict[str, float], dict[str, float]]:
+def design_features(params: CoreParams, layouts: Sequence[LayerLayout] | None = None
+                    ) -> tuple[dict[str, float], dict[str, float]]:
     """Summed LUT and FF features of a whole core (the rows of the calibration fit)."""
     lut_total, ff_total = top_features(params)
     lut_total, ff_total = dict(lut_total), dict(ff_total)
-    for lp in params.layers:
-        lut, ff = layer_features(lp)
+    for index, lp in enumerate(params.layers):
+        lut, ff = layer_features(lp, layouts[index].pointer_bits if layouts is not None else None)
         for total, part in ((lut_total, lut), (ff_total, ff)):
             for name, value in part.items():
                 total[name] = total.get(name, 0.0) + value
