@@ -57,7 +57,9 @@ VARIANTS = ("joint", "sequential")
 
 @dataclass
 class ScheduleConfig:
-    """How long each phase runs. ``finetune_epochs`` None: each node's finetuning cap follows its ratio to the
+    """How long each phase runs. ``weight_decay`` (Adam L2 in compression and finetuning) lets the weights a
+    checkpoint trained without decay kept at no use shrink, so that magnitudes rank what matters (chosen on the
+    validation split). ``distill``: weight of the dense-readout term (``distill.py``). ``finetune_epochs`` None: each node's finetuning cap follows its ratio to the
     dense model and finetuning stops on the validation split (``effort``); a number: that many epochs in total,
     split evenly over the nodes, all of them run (no early stopping)."""
 
@@ -70,7 +72,7 @@ class ScheduleConfig:
     minimax: MinimaxConfig = field(default_factory=MinimaxConfig)
     bounds: Bounds = field(default_factory=Bounds)
     effort: EffortConfig = field(default_factory=EffortConfig)
-    weight_decay: float = 0.0
+    weight_decay: float = 1e-3
     distill: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
