@@ -10,8 +10,8 @@ grid: trains (or reuses from the CACHE folder) dense mnist5k 784-256-10 8-bit ch
   Finished runs are appended to CACHE/grid.jsonl and not rerun.
 
 connectivity: digits-style sweep of the fraction of nonzero synapses (50, 20, 10, 5, 2%), bit-widths fixed,
-  for minimax (joint), sequential and one-shot magnitude pruning at equal epochs (magnitude gets the
-  minimax run's total epochs as finetuning).
+  for minimax (joint), sequential and one-shot magnitude pruning at equal epochs (magnitude and sequential
+  finetune for the minimax run's total epochs, so sequential also gets its own compression epochs on top).
 bram: the FPGA budget sweep (BRAM18 counts) for minimax, uniform-bits minimax, magnitude and IMP.
 Timings are wall clock on a shared 2-core machine.
 """  # noqa: E501 - the docstring's first line is the --help description, kept whole
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> None:
             accs, epochs, used, failed = [], [], [], 0
             for seed in range(args.seeds):
                 c = replace(cfg, seed=seed)
-                if method in ("magnitude", "imp"):  # equal epochs: the minimax run's, same seed
+                if method in ("magnitude", "imp", "sequential"):  # equal epochs: the minimax run's, same seed
                     c = replace(c, finetune_epochs=minimax_epochs.get(seed, cfg.finetune_epochs))
                 start = time.perf_counter()
                 try:
