@@ -67,11 +67,19 @@ def test_estimate_lanes_per_layer(model_file, capsys):
     assert [layer["lanes"] for layer in report["layers"]] == [4, 1]
 
 
-def test_estimate_warns_outside_the_calibrated_lanes(model_file, capsys):
-    assert main(["estimate", str(model_file), "--lanes", "16", "--json"]) == 0
+def test_estimate_warns_outside_the_calibrated_lanes(model_file, tmp_path, capsys):
+    from spikeforge.estimate.calibration import packaged_constants
+
+    constants = json.loads(packaged_constants().read_text())
+    constants["fit"]["lanes"] = [1, 2, 4, 8]  # constants fitted without P = 16
+    path = tmp_path / "constants.json"
+    path.write_text(json.dumps(constants))
+    assert main(["estimate", str(model_file), "--lanes", "16", "--constants", str(path), "--json"]) == 0
     err = capsys.readouterr().err
     assert "warning" in err and "16" in err and "calibrated" in err
-    assert main(["estimate", str(model_file), "--lanes", "8", "--json"]) == 0
+    assert main(["estimate", str(model_file), "--lanes", "8", "--constants", str(path), "--json"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main(["estimate", str(model_file), "--lanes", "16", "--json"]) == 0  # the packaged fit covers 16
     assert "warning" not in capsys.readouterr().err
 
 
