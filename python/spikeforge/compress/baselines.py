@@ -6,7 +6,6 @@ training length from the same ScheduleConfig (``finetune_epochs``), so compariso
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -92,7 +91,7 @@ def iterative_magnitude(rounds: int) -> Method:
         torch.manual_seed(cfg.seed)
         dense = resources.estimate(net.sizes, net.bits)
         steps = replace(cfg, variant="joint", nodes=tuple(2.0**k for k in range(rounds - 1, -1, -1)))
-        nodes = node_budgets(budget, dense, replace(steps, effort=replace(cfg.effort, dense_above=math.inf)))
+        nodes = node_budgets(budget, dense, replace(steps, effort=replace(cfg.effort, dense_above=None)))
         plans = plan(dense, nodes, cfg.effort, 0, cfg.finetune_epochs)
         effort = None if cfg.finetune_epochs is not None else cfg.effort
         history, results, comp, total = History(), [], None, 0

@@ -7,7 +7,7 @@ there is to recover. Within the cap, finetuning stops on the validation split: a
 without a better validation accuracy the best state is restored and the learning rate is cut by
 ``drop``; after ``drops`` cuts the node stops ("patience"). Each node starts again at the full learning
 rate (the paper's restart per node). A run whose final budget is more than ``dense_above`` times below the
-dense model gets a denser node schedule (steps of ``dense_step`` instead of 2).
+dense model gets a denser node schedule (steps of ``dense_step`` instead of 2; None: never, the default).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class EffortConfig:
     patience: int = 2
     drops: int = 2
     drop: float = 0.3
-    dense_above: float = math.inf
+    dense_above: float | None = None
     dense_step: float = 2.0**0.5
 
     def to_json(self) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def ratio(dense: dict[str, float], budget: dict[str, float]) -> float:
 
 def node_multipliers(final_ratio: float, cfg: EffortConfig, default: tuple[float, ...]) -> tuple[float, ...]:
     """The default multipliers (4, 2, 1), or, beyond ``dense_above``, steps of ``dense_step`` from 4 down."""
-    if final_ratio <= cfg.dense_above:
+    if cfg.dense_above is None or final_ratio <= cfg.dense_above:
         return default
     top = max(default)
     steps = math.ceil(math.log(top) / math.log(cfg.dense_step) - 1e-9)

@@ -253,15 +253,16 @@ BAR_FORMAT = "{desc} {n:.1f}/{total} epochs (cap) [{elapsed}<{remaining}]{postfi
 
 
 def time_epoch(task: Task) -> tuple[float, float]:
-    """(seconds per training epoch, seconds per validation pass), timed on one minibatch's forward and
-    backward (no step: the network is unchanged) and one validation pass."""
+    """(seconds per training epoch, seconds per validation pass), timed on a minibatch's forward and backward
+    (no step: the network is unchanged) and one validation pass."""
     net = task.net
     batches = list(task.train_batches())
-    start = time.perf_counter()
     net.model.train()
-    net.loss(net.model, batches[0]).backward()
-    net.model.zero_grad(set_to_none=True)
-    per_batch = time.perf_counter() - start
+    for batch in batches[:2]:  # the second is timed: the first warms up
+        start = time.perf_counter()
+        net.loss(net.model, batch).backward()
+        net.model.zero_grad(set_to_none=True)
+        per_batch = time.perf_counter() - start
     start = time.perf_counter()
     task.evaluate(net.model)
     return 1.3 * per_batch * len(batches), time.perf_counter() - start  # 1.3: optimizer, prox, masks
