@@ -52,8 +52,9 @@ def bound_cycles(model: HardwareModel, spikes: np.ndarray, lanes: list[int]) -> 
     return np.max(np.stack(per_layer), axis=0)
 
 
-def measure(model: HardwareModel, spikes: np.ndarray, lanes: list[int], name: str,
-            work: Path) -> tuple[dict, np.ndarray]:
+def measure(
+    model: HardwareModel, spikes: np.ndarray, lanes: list[int], name: str, work: Path
+) -> tuple[dict, np.ndarray]:
     """One core: Verilator cycles (batch back to back, and each sample alone), Yosys resources and timing;
     (table row, the batch's readouts)."""
     design = work / name
@@ -61,8 +62,10 @@ def measure(model: HardwareModel, spikes: np.ndarray, lanes: list[int], name: st
     generate_rtl(model, design, lanes, model_sha256=name)
     build(design, work / f"{name}_build")
     batch = SimCase.from_stream(design, encode_spikes(spikes), model.n_outputs)
-    alone = [SimCase.from_stream(design, encode_spikes(spikes[b : b + 1]), model.n_outputs)
-             for b in range(spikes.shape[0])]
+    alone = [
+        SimCase.from_stream(design, encode_spikes(spikes[b : b + 1]), model.n_outputs)
+        for b in range(spikes.shape[0])
+    ]
     res, *single = run(work / f"{name}_build", [batch, *alone])
     latency = np.array([r.cycles for r in single]) / CLOCK_MHZ
     t0 = time.perf_counter()
@@ -97,13 +100,16 @@ def measure_trained(path: Path, lanes: int, samples: int, work: Path) -> dict:
     spikes, labels = encoded_for_model(model, str(model.extra["dataset"]), "test")
     row, rtl = measure(model, spikes[:samples], [lanes] * len(model.layers), f"trained{lanes}", work)
     gold = golden.run(model, spikes).readout
+    sizes = [model.n_inputs, *(la.n_out for la in model.layers)]
     return row | {
-        "model": f"{path.name}: {'-'.join(str(n) for n in [model.n_inputs, *(la.n_out for la in model.layers)])}, "
-                 f"{model.layers[0].weight_bits}-bit, density "
-                 + ", ".join(f"{np.count_nonzero(la.weight) / la.weight.size:.2f}" for la in model.layers)
-                 + f", T={model.extra['timesteps']}",
-        "rtl accuracy": f"{100 * float((rtl.argmax(1) == labels[:samples]).mean()):.2f}% ({samples} test samples)",
-        "golden accuracy": f"{100 * float((gold.argmax(1) == labels).mean()):.2f}% ({len(labels)} test samples)",
+        "model": f"{path.name}: {'-'.join(map(str, sizes))}, "
+        f"{model.layers[0].weight_bits}-bit, density "
+        + ", ".join(f"{np.count_nonzero(la.weight) / la.weight.size:.2f}" for la in model.layers)
+        + f", T={model.extra['timesteps']}",
+        "rtl accuracy": f"{100 * float((rtl.argmax(1) == labels[:samples]).mean()):.2f}% "
+        f"({samples} test samples)",
+        "golden accuracy": f"{100 * float((gold.argmax(1) == labels).mean()):.2f}% "
+        f"({len(labels)} test samples)",
     }
 
 
@@ -134,19 +140,35 @@ def main() -> None:
         for lanes, name in configs:
             rows.append(measure(model, spikes, lanes, name, Path(tmp))[0])
             print(format_table(rows[-1:], list(rows[-1])), flush=True)
-        trained = (measure_trained(args.trained, args.trained_lanes, args.trained_samples, Path(tmp))
-                   if args.trained else None)
-    print(f"\n784-256-10 random model, density 0.1, T={args.timesteps}, {args.samples} MNIST samples back to back "
-          f"(rate code); latency at {CLOCK_MHZ:g} MHz; path: Yosys sta, logic-only, no routing; last row: lanes auto "
-          f"(LUT budget {args.auto_budget:,.0f})")
+        trained = (
+            measure_trained(args.trained, args.trained_lanes, args.trained_samples, Path(tmp))
+            if args.trained
+            else None
+        )
+    print(
+        f"\n784-256-10 random model, density 0.1, T={args.timesteps}, {args.samples} MNIST samples back to "
+        f"back (rate code); latency at {CLOCK_MHZ:g} MHz; path: Yosys sta, logic-only, no routing; last row: "
+        f"lanes auto "
+        f"(LUT budget {args.auto_budget:,.0f})"
+    )
     print(format_table(rows, list(rows[0])))
     if trained:
         print("\ntrained model:")
         for key, value in trained.items():
             print(f"  {key}: {value}")
     if args.json:
-        args.json.write_text(json.dumps({"seed": args.seed, "samples": args.samples, "auto": choice.as_dict(),
-                                         "rows": rows, "trained": trained}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "seed": args.seed,
+                    "samples": args.samples,
+                    "auto": choice.as_dict(),
+                    "rows": rows,
+                    "trained": trained,
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

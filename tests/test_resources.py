@@ -67,10 +67,29 @@ def test_asynchronous_read_never_uses_block_ram():
 
 
 def test_count_cells_maps_primitives_to_resources():
-    cells = {"LUT6": 10, "LUT2": 3, "INV": 1, "FDRE": 7, "FDSE": 1, "RAMB36E1": 2, "RAMB18E1": 1,
-             "RAM64M": 2, "DSP48E1": 1, "CARRY4": 4, "IBUF": 9, "BUFG": 1}
+    cells = {
+        "LUT6": 10,
+        "LUT2": 3,
+        "INV": 1,
+        "FDRE": 7,
+        "FDSE": 1,
+        "RAMB36E1": 2,
+        "RAMB18E1": 1,
+        "RAM64M": 2,
+        "DSP48E1": 1,
+        "CARRY4": 4,
+        "IBUF": 9,
+        "BUFG": 1,
+    }
     units = count_cells(cells)
-    assert (units["lut"], units["ff"], units["bram18"], units["dsp"], units["lutram"], units["carry"]) == (22, 8, 5, 1, 8, 4)
+    assert (units["lut"], units["ff"], units["bram18"], units["dsp"], units["lutram"], units["carry"]) == (
+        22,
+        8,
+        5,
+        1,
+        8,
+        4,
+    )
     with pytest.raises(SpikeforgeError, match="MYSTERY"):
         count_cells({"MYSTERY": 1})
 
@@ -78,7 +97,9 @@ def test_count_cells_maps_primitives_to_resources():
 def test_activity_json_roundtrip_and_errors(tmp_path):
     model = random_model([6, 4, 3], seed=1)
     path = tmp_path / "act.json"
-    path.write_text(json.dumps({"timesteps": 5, "layers": [{"input_rate": 0.2}, {"input_rate": [0.1, 0.2, 0.3, 0.4]}]}))
+    path.write_text(
+        json.dumps({"timesteps": 5, "layers": [{"input_rate": 0.2}, {"input_rate": [0.1, 0.2, 0.3, 0.4]}]})
+    )
     a = act.from_json(model, path)
     assert a.timesteps == 5 and a.layers[0].shape == (1, 5, 6)
     assert a.mean_rates() == pytest.approx([0.2, 0.25])
@@ -92,7 +113,9 @@ def test_activity_json_roundtrip_and_errors(tmp_path):
 
 def _one_layer(weight: np.ndarray) -> HardwareModel:
     n_out = weight.shape[0]
-    layer = DenseLayer(weight.astype(np.int8), np.full(n_out, 100, np.int32), np.zeros(n_out, np.int32), 4, 12)
+    layer = DenseLayer(
+        weight.astype(np.int8), np.full(n_out, 100, np.int32), np.zeros(n_out, np.int32), 4, 12
+    )
     return HardwareModel((layer,))
 
 
@@ -111,8 +134,17 @@ def test_latency_follows_the_flow_shop_by_hand():
     spikes = np.zeros((1, 2, 3), bool)
     spikes[0, 0, 0] = spikes[0, 0, 2] = spikes[0, 1, 1] = True
     a = act.measured(model, spikes)
-    const = {"latency": {"event_cycles": 0, "min_event_cycles": 1, "drain_cycles": 3, "row_cycles": 1,
-                         "timestep_cycles": 0, "readout_cycles": 1, "sample_cycles": 2}}
+    const = {
+        "latency": {
+            "event_cycles": 0,
+            "min_event_cycles": 1,
+            "drain_cycles": 3,
+            "row_cycles": 1,
+            "timestep_cycles": 0,
+            "readout_cycles": 1,
+            "sample_cycles": 2,
+        }
+    }
     est = cycles_per_sample(model, a, lanes=1, clock_mhz=100.0, constants=const)
     # P = 1, update 4 rows + marker = 5. t0: events 0 (4 entries) + 2 (1) -> S = 5, U = 5 + 3 + 5 = 13;
     # t1: event 1 -> S = 6 (overlaps t0's neuron phase), U = max(6 + 3, 13) + 5 = 18; readout 4 + 2
@@ -128,7 +160,9 @@ def test_latency_pipeline_waits_for_the_previous_layer_by_hand():
     w0 = np.array([[1, 0, 1], [1, 0, 0], [1, 1, 0], [1, 0, 0]])  # fan-outs 4, 1, 1; 4 rows
     w1 = np.ones((1, 4), np.int8)  # fan-out 1 each; 1 row
     layers = tuple(
-        DenseLayer(w.astype(np.int8), np.full(w.shape[0], 100, np.int32), np.zeros(w.shape[0], np.int32), 4, 12)
+        DenseLayer(
+            w.astype(np.int8), np.full(w.shape[0], 100, np.int32), np.zeros(w.shape[0], np.int32), 4, 12
+        )
         for w in (w0, w1)
     )
     model = HardwareModel(layers)
@@ -137,8 +171,17 @@ def test_latency_pipeline_waits_for_the_previous_layer_by_hand():
     x1 = np.zeros((1, 4, 4), np.float32)
     x1[0, 0, :] = x1[0, 2, :] = 1
     a = act.Activity(layers=(x0, x1), source="by hand")
-    const = {"latency": {"event_cycles": 0, "min_event_cycles": 1, "drain_cycles": 3, "row_cycles": 1,
-                         "timestep_cycles": 0, "readout_cycles": 1, "sample_cycles": 2}}
+    const = {
+        "latency": {
+            "event_cycles": 0,
+            "min_event_cycles": 1,
+            "drain_cycles": 3,
+            "row_cycles": 1,
+            "timestep_cycles": 0,
+            "readout_cycles": 1,
+            "sample_cycles": 2,
+        }
+    }
     est = cycles_per_sample(model, a, lanes=1, clock_mhz=100.0, constants=const)
     # layer 0 (update 5): synapse work 5, 0, 4, 0
     #   S = 5, 5, max(5, U[0] = 13) + 4 = 17 (buffer of t0 busy until its update ends), 18
@@ -177,9 +220,13 @@ def test_auto_lanes_reach_the_brute_force_optimum_within_budget(rate):
     for budget in (1.05 * luts[(1, 1, 1)], 2 * luts[(1, 1, 1)], 4 * luts[(1, 1, 1)], 1e9):
         choice = choose_lanes(model, a, budget)
         assert choice.lut <= budget and luts[choice.lanes] == pytest.approx(choice.lut)
-        best = min(max(cycles_per_sample(model, a, c).layer_cycles) for c in all_lanes if luts[tuple(c)] <= budget)
+        best = min(
+            max(cycles_per_sample(model, a, c).layer_cycles) for c in all_lanes if luts[tuple(c)] <= budget
+        )
         assert choice.interval_cycles == pytest.approx(best)
-        assert choice.interval_cycles == pytest.approx(max(cycles_per_sample(model, a, list(choice.lanes)).layer_cycles))
+        assert choice.interval_cycles == pytest.approx(
+            max(cycles_per_sample(model, a, list(choice.lanes)).layer_cycles)
+        )
     assert choose_lanes(model, a, 1e9).lanes[0] == 16  # the input layer is the busiest with any lanes
 
 

@@ -36,13 +36,17 @@ def test_estimate_json_has_the_documented_keys(model_path, capsys):
     total = report["total"]
     assert total["latency_us"] == pytest.approx(total["cycles"] / 100.0, rel=1e-3)
     assert total["fps"] == pytest.approx(1e6 / total["latency_us"], rel=1e-3)
-    assert total["lut"] == pytest.approx(total["top_lut"] + sum(layer["lut"] for layer in report["layers"]), abs=2)
+    assert total["lut"] == pytest.approx(
+        total["top_lut"] + sum(layer["lut"] for layer in report["layers"]), abs=2
+    )
     assert total["percent"]["lut"] == pytest.approx(100 * total["lut"] / 53200, abs=0.01)
     assert "assumed" in report["activity"]["source"]
 
 
 def test_estimate_measures_activity_on_a_dataset(model_path, capsys):
-    code, out, _ = _run(["estimate", str(model_path), "--dataset", "digits", "--samples", "20", "--json"], capsys)
+    code, out, _ = _run(
+        ["estimate", str(model_path), "--dataset", "digits", "--samples", "20", "--json"], capsys
+    )
     assert code == 0
     report = json.loads(out)
     assert report["activity"]["samples"] == 20 and "digits" in report["activity"]["source"]
@@ -67,7 +71,9 @@ def test_torch_model_tracks_the_concrete_model_and_has_useful_gradients():
     import torch
 
     sizes, density, bits, lanes = [196, 64, 10], 0.5, 6, 4
-    concrete = estimate(random_model(sizes, seed=5, density=density, weight_bits=bits, membrane_bits=16), lanes)
+    concrete = estimate(
+        random_model(sizes, seed=5, density=density, weight_bits=bits, membrane_bits=16), lanes
+    )
     shapes = [LayerShape(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
     d = torch.tensor([density, density], requires_grad=True)
     b = torch.tensor([float(bits), float(bits)], requires_grad=True)
@@ -91,7 +97,9 @@ def test_actual_layouts_give_the_generators_fanout_counter_and_accumulator_width
     shapes = [LayerShape(la.n_in, la.n_out, membrane_bits=la.membrane_bits) for la in hw.layers]
     density = [np.count_nonzero(la.weight) / la.weight.size for la in hw.layers]
     bits = [la.weight_bits for la in hw.layers]
-    layouts = [Layout(int((la.weight != 0).sum(0).max()), int(np.abs(la.weight).sum(1).max())) for la in hw.layers]
+    layouts = [
+        Layout(int((la.weight != 0).sum(0).max()), int(np.abs(la.weight).sum(1).max())) for la in hw.layers
+    ]
     expected = expected_params(shapes, density, bits, [lanes, lanes], hw.readout)
     given = expected_params(shapes, density, bits, [lanes, lanes], hw.readout, layouts)
     assert expected.layers[0].CB < actual.layers[0].CB and expected.layers[0].AW < actual.layers[0].AW
@@ -116,14 +124,18 @@ def test_estimate_against_yosys(model_path, capsys, tmp_path, monkeypatch):
     assert abs(est["lut"] - syn["lut"]) <= 0.25 * syn["lut"]
     assert abs(est["ff"] - syn["ff"]) <= 0.25 * syn["ff"]
     # timing: Yosys sta on the mapped netlist, labelled as an estimate without routing
-    assert 0.5 < syn["critical_path_ns"] < 20 and syn["fmax_mhz"] == pytest.approx(1000 / syn["critical_path_ns"], abs=0.1)
+    assert 0.5 < syn["critical_path_ns"] < 20 and syn["fmax_mhz"] == pytest.approx(
+        1000 / syn["critical_path_ns"], abs=0.1
+    )
     assert syn["timing"] == "logic-only, no routing"
 
 
 def test_estimate_lanes_auto_prints_the_choice_within_budget(model_path, capsys):
     from spikeforge.estimate.lanes import choose_lanes
 
-    code, out, err = _run(["estimate", str(model_path), "--lanes", "auto", "--lut-budget", "2500", "--json"], capsys)
+    code, out, err = _run(
+        ["estimate", str(model_path), "--lanes", "auto", "--lut-budget", "2500", "--json"], capsys
+    )
     assert code == 0
     report = json.loads(out)
     auto = report["lanes_auto"]
@@ -131,7 +143,9 @@ def test_estimate_lanes_auto_prints_the_choice_within_budget(model_path, capsys)
     assert report["total"]["lut"] == pytest.approx(auto["lut"], abs=2)
     assert "lanes auto: P=" + ",".join(map(str, auto["lanes"])) in err and "predicted interval" in err
     # a larger budget never gives a longer interval
-    code, out, _ = _run(["estimate", str(model_path), "--lanes", "auto", "--lut-budget", "1e6", "--json"], capsys)
+    code, out, _ = _run(
+        ["estimate", str(model_path), "--lanes", "auto", "--lut-budget", "1e6", "--json"], capsys
+    )
     assert json.loads(out)["lanes_auto"]["interval_cycles"] <= auto["interval_cycles"]
     from spikeforge.estimate.activity import uniform
     from spikeforge.hw.model import HardwareModel as Model

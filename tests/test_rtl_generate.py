@@ -113,7 +113,22 @@ def test_cli_generate_rtl(tmp_path, capsys) -> None:
     from spikeforge.estimate.lanes import choose_lanes
 
     hw = random_model([12, 6, 3], seed=4)
-    assert main(["generate", "rtl", str(path), "-o", str(tmp_path / "auto"), "--lanes", "auto", "--lut-budget", "1e6"]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "rtl",
+                str(path),
+                "-o",
+                str(tmp_path / "auto"),
+                "--lanes",
+                "auto",
+                "--lut-budget",
+                "1e6",
+            ]
+        )
+        == 0
+    )
     chosen = json.loads((tmp_path / "auto" / "manifest.json").read_text())["parameters"]["lanes"]
     assert chosen == list(choose_lanes(hw, uniform(hw), 1e6).lanes) and chosen[0] > 1
     assert f"lanes auto: P={','.join(map(str, chosen))}" in capsys.readouterr().err
@@ -187,18 +202,28 @@ def test_auto_lanes_core_matches_golden_under_back_pressure(seed: int, tmp_path)
     from spikeforge.rtl.runner import SimCase, build, run
 
     rng = np.random.default_rng(seed)
-    model = random_model([int(rng.integers(40, 90)), 48, 24, 7], seed=seed, density=[0.5, 0.2, 0.6],
-                         weight_bits=[4, 6, 3], membrane_bits=[12, 16, 10], leak_shift=[3, None, 2],
-                         reset=["subtract", "zero", "subtract"], readout=["count", "membrane"][seed])
+    model = random_model(
+        [int(rng.integers(40, 90)), 48, 24, 7],
+        seed=seed,
+        density=[0.5, 0.2, 0.6],
+        weight_bits=[4, 6, 3],
+        membrane_bits=[12, 16, 10],
+        leak_shift=[3, None, 2],
+        reset=["subtract", "zero", "subtract"],
+        readout=["count", "membrane"][seed],
+    )
     spikes = rng.random((4, 5, model.n_inputs)) < 0.3
     budget = 3 * estimate(model, 1).lut
     lanes = list(choose_lanes(model, measured(model, spikes), budget).lanes)
     assert len(set(lanes)) > 1, lanes  # the busiest layer got more lanes than the others
     generate_rtl(model, tmp_path / "d", lanes, model_sha256="0" * 64)
     build(tmp_path / "d", tmp_path / "b")
-    cases = [SimCase.from_stream(tmp_path / "d", encode_spikes(spikes), model.n_outputs, in_stall=s_in,
-                                 out_stall=s_out, seed=k)
-             for k, (s_in, s_out) in enumerate([(0.0, 0.0), (0.5, 0.8), (0.9, 0.3)])]
+    cases = [
+        SimCase.from_stream(
+            tmp_path / "d", encode_spikes(spikes), model.n_outputs, in_stall=s_in, out_stall=s_out, seed=k
+        )
+        for k, (s_in, s_out) in enumerate([(0.0, 0.0), (0.5, 0.8), (0.9, 0.3)])
+    ]
     expected = golden.run(model, spikes).readout
     for result in run(tmp_path / "b", cases, max_cycles=200_000):
         np.testing.assert_array_equal(result.readout, expected)

@@ -24,7 +24,13 @@ def test_large_model_maps_weights_to_block_ram(tmp_path) -> None:
     assert cells.get("RAMB18E1", 0) + 2 * cells.get("RAMB36E1", 0) == result.bram18
     # the layer-0 slot memory alone needs this many 18-kbit blocks
     assert result.bram18 >= slot_bits // (18 * 1024), cells
-    assert result.latch == 0 and not [c for c in cells if "LATCH" in c.upper() or c in ("LDCE", "LDPE")], cells
-    assert result.dsp == 0 and not [c for c in cells if c.startswith("DSP48") or c in ("$mul", "$macc")], cells
+    assert result.latch == 0 and not [c for c in cells if "LATCH" in c.upper() or c in ("LDCE", "LDPE")], (
+        cells
+    )
+    assert result.dsp == 0 and not [c for c in cells if c.startswith("DSP48") or c in ("$mul", "$macc")], (
+        cells
+    )
     # every block-RAM output is registered before logic, the neuron update is pipelined
-    assert result.critical_path_ns is not None and 1.0 < result.critical_path_ns <= 4.0, result.critical_endpoint
+    assert result.critical_path_ns is not None and 1.0 < result.critical_path_ns <= 4.0, (
+        result.critical_endpoint
+    )

@@ -35,8 +35,11 @@ class LayerLayout:
     def pointer_bits(self) -> int:
         """Bits of the pointer word that are not zero for every input: per bank, the bits of its largest
         first entry and of its largest count (synthesis drops memory columns that are constant)."""
-        return sum(int(self.first[:, b].max(initial=0)).bit_length() + int(self.count[:, b].max(initial=0)).bit_length()
-                   for b in range(self.lanes))
+        return sum(
+            int(self.first[:, b].max(initial=0)).bit_length()
+            + int(self.count[:, b].max(initial=0)).bit_length()
+            for b in range(self.lanes)
+        )
 
     @property
     def slots(self) -> int:

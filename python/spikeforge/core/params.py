@@ -102,12 +102,27 @@ def layouts(model: HardwareModel, lanes: int | list[int] = 1) -> list[LayerLayou
     return out
 
 
-def layer_params(*, prev: LayerParams | None, n_inputs: int, p: int, rows: int, slots: int, max_slot_count: int,
-                 wb: int, m: int, l1: int | float, bw: int, leak_shift: int | None, reset: str, last: bool,
-                 readout: str) -> LayerParams:
+def layer_params(
+    *,
+    prev: LayerParams | None,
+    n_inputs: int,
+    p: int,
+    rows: int,
+    slots: int,
+    max_slot_count: int,
+    wb: int,
+    m: int,
+    l1: int | float,
+    bw: int,
+    leak_shift: int | None,
+    reset: str,
+    last: bool,
+    readout: str,
+) -> LayerParams:
     """The sf_layer parameters of one layer, as the generator builds them (and the differentiable resource
     model estimates them). ``prev``: the previous layer's parameters (None for the first layer, whose inputs
-    are the model's ``n_inputs``); ``slots``: depth of the deepest bank's synapse list; ``max_slot_count``: most
+    are the model's ``n_inputs``); ``slots``: depth of the deepest bank's synapse list;
+    ``max_slot_count``: most
     synapses of one input onto one bank;
     ``l1``: largest L1 norm of one neuron's integer weights (the estimate passes its expected value, a
     float >= 1); ``bw``: bias width."""
@@ -146,22 +161,24 @@ def core_params(model: HardwareModel, lanes: int | list[int] = 1) -> tuple[CoreP
     lays = layouts(model, lanes)
     params: list[LayerParams] = []
     for index, (layer, lay) in enumerate(zip(model.layers, lays, strict=True)):
-        params.append(layer_params(
-            prev=params[-1] if params else None,
-            n_inputs=model.n_inputs,
-            p=lay.lanes,
-            rows=lay.rows,
-            slots=lay.slots,
-            max_slot_count=int(lay.count.max(initial=0)),
-            wb=layer.weight_bits,
-            m=layer.membrane_bits,
-            l1=int(np.abs(lay.weight).sum(axis=1).max()),
-            bw=max(2, int(np.abs(lay.bias).max(initial=0)).bit_length() + 1),
-            leak_shift=layer.leak_shift,
-            reset=layer.reset,
-            last=index == len(model.layers) - 1,
-            readout=model.readout,
-        ))
+        params.append(
+            layer_params(
+                prev=params[-1] if params else None,
+                n_inputs=model.n_inputs,
+                p=lay.lanes,
+                rows=lay.rows,
+                slots=lay.slots,
+                max_slot_count=int(lay.count.max(initial=0)),
+                wb=layer.weight_bits,
+                m=layer.membrane_bits,
+                l1=int(np.abs(lay.weight).sum(axis=1).max()),
+                bw=max(2, int(np.abs(lay.bias).max(initial=0)).bit_length() + 1),
+                leak_shift=layer.leak_shift,
+                reset=layer.reset,
+                last=index == len(model.layers) - 1,
+                readout=model.readout,
+            )
+        )
     return CoreParams(model.n_inputs, model.n_outputs, model.readout, tuple(params)), lays
 
 
@@ -177,7 +194,8 @@ def merge_params(params: list[CoreParams]) -> CoreParams:
     first = params[0]
     if any(_structure(cp) != _structure(first) for cp in params):
         raise SpikeforgeError(
-            "the models differ in structure (sizes, bits, leak, reset, readout, lanes); they cannot share a core"
+            "the models differ in structure (sizes, bits, leak, reset, readout, lanes); "
+            "they cannot share a core"
         )
     layers = [
         replace(lp, **{k: max(getattr(cp.layers[i], k) for cp in params) for k in WIDENABLE}).derived()

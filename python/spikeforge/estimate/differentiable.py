@@ -61,8 +61,14 @@ class LayerShape:
     bias_bits: int = 6
 
 
-def expected_params(shapes: list[LayerShape], density: list[float], bits: list[float], lanes: list[int],
-                    readout: str = "count", layouts: Sequence[Layout] | None = None) -> CoreParams:
+def expected_params(
+    shapes: list[LayerShape],
+    density: list[float],
+    bits: list[float],
+    lanes: list[int],
+    readout: str = "count",
+    layouts: Sequence[Layout] | None = None,
+) -> CoreParams:
     """Generator parameters of the expected core for these densities and (rounded) bit-widths; ``layouts``
     (per layer) replace the expected largest fan-out and L1 norm by the actual ones."""
     layers: list[LayerParams] = []
@@ -77,12 +83,24 @@ def expected_params(shapes: list[LayerShape], density: list[float], bits: list[f
         if layout is not None:  # as the generator: the actual largest fan-out and L1 norm
             max_slots = min(rows, layout.max_fanout)
             l1 = layout.max_l1
-        layers.append(layer_params(
-            prev=layers[-1] if layers else None, n_inputs=shapes[0].n_in, p=p, rows=rows,
-            slots=int(round(shape.n_in * slots)), max_slot_count=int(round(max_slots)), wb=wb,
-            m=shape.membrane_bits, l1=l1, bw=shape.bias_bits, leak_shift=4 if shape.leak else None,
-            reset=shape.reset, last=index == len(shapes) - 1, readout=readout,
-        ))
+        layers.append(
+            layer_params(
+                prev=layers[-1] if layers else None,
+                n_inputs=shapes[0].n_in,
+                p=p,
+                rows=rows,
+                slots=int(round(shape.n_in * slots)),
+                max_slot_count=int(round(max_slots)),
+                wb=wb,
+                m=shape.membrane_bits,
+                l1=l1,
+                bw=shape.bias_bits,
+                leak_shift=4 if shape.leak else None,
+                reset=shape.reset,
+                last=index == len(shapes) - 1,
+                readout=readout,
+            )
+        )
     return CoreParams(shapes[0].n_in, shapes[-1].n_out, readout, tuple(layers))
 
 
@@ -97,9 +115,17 @@ def expected_cycles(params: CoreParams, rates: list[float], timesteps: int, cons
     return timesteps * busiest + fill + const["readout_cycles"] * params.n_outputs + const["sample_cycles"]
 
 
-def evaluate(shapes: list[LayerShape], density: list[float], bits: list[float], lanes: list[int],
-             rates: list[float], timesteps: int, readout: str = "count",
-             constants: dict[str, Any] | None = None, layouts: Sequence[Layout] | None = None) -> list[float]:
+def evaluate(
+    shapes: list[LayerShape],
+    density: list[float],
+    bits: list[float],
+    lanes: list[int],
+    rates: list[float],
+    timesteps: int,
+    readout: str = "count",
+    constants: dict[str, Any] | None = None,
+    layouts: Sequence[Layout] | None = None,
+) -> list[float]:
     """The model's [lut, ff, bram18, dsp, cycles] for plain floats (the forward pass of resource_torch)."""
     constants = constants or load_constants()
     params = expected_params(shapes, density, bits, lanes, readout, layouts)
@@ -108,9 +134,17 @@ def evaluate(shapes: list[LayerShape], density: list[float], bits: list[float], 
     return [est.lut, est.ff, float(est.bram18), float(est.dsp), cycles]
 
 
-def resource_torch(layer_shapes: list[LayerShape], density: torch.Tensor, bits: torch.Tensor,
-                   lanes: int | list[int] = 1, *, rates: float | list[float] = 0.1, timesteps: int = 16,
-                   readout: str = "count", constants: dict[str, Any] | None = None) -> dict[str, torch.Tensor]:
+def resource_torch(
+    layer_shapes: list[LayerShape],
+    density: torch.Tensor,
+    bits: torch.Tensor,
+    lanes: int | list[int] = 1,
+    *,
+    rates: float | list[float] = 0.1,
+    timesteps: int = 16,
+    readout: str = "count",
+    constants: dict[str, Any] | None = None,
+) -> dict[str, torch.Tensor]:
     """{"lut", "ff", "bram18", "dsp", "cycles"}: 0-d tensors, differentiable (straight-through secants)
     with respect to ``density`` [L] (fraction of nonzero weights) and ``bits`` [L] (weight bit-width).
 
@@ -121,7 +155,9 @@ def resource_torch(layer_shapes: list[LayerShape], density: torch.Tensor, bits: 
     lanes_list = [lanes] * n if isinstance(lanes, int) else list(lanes)
     rates_list = [float(rates)] * n if isinstance(rates, int | float) else [float(r) for r in rates]
     if density.shape != (n,) or bits.shape != (n,):
-        raise ValueError(f"density and bits must have shape [{n}], got {list(density.shape)} and {list(bits.shape)}")
+        raise ValueError(
+            f"density and bits must have shape [{n}], got {list(density.shape)} and {list(bits.shape)}"
+        )
     constants = constants or load_constants()
 
     def run(d: list[float], b: list[float]) -> list[float]:

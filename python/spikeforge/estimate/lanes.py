@@ -50,28 +50,55 @@ class LaneChoice:
 
     def summary(self, clock_mhz: float = 100.0) -> str:
         """One line: the lanes and the predicted interval (cycles and us at ``clock_mhz``)."""
-        return (f"lanes auto: P={','.join(map(str, self.lanes))} (LUT {round(self.lut):,} of {round(self.lut_budget):,}), "
-                f"predicted interval {self.interval_cycles:,.0f} cycles = {self.interval_cycles / clock_mhz:.1f} us "
-                f"at {clock_mhz:g} MHz, busy cycles per layer "
-                + ", ".join(f"{c:,.0f}" for c in self.layer_cycles))
+        return (
+            f"lanes auto: P={','.join(map(str, self.lanes))} "
+            f"(LUT {round(self.lut):,} of {round(self.lut_budget):,}), "
+            f"predicted interval {self.interval_cycles:,.0f} cycles = "
+            f"{self.interval_cycles / clock_mhz:.1f} us "
+            f"at {clock_mhz:g} MHz, busy cycles per layer "
+            + ", ".join(f"{c:,.0f}" for c in self.layer_cycles)
+        )
 
 
-def _evaluate(model: HardwareModel, activity: Activity, lanes: list[int], constants: dict[str, Any],
-              lut_budget: float, bram18_budget: float | None) -> LaneChoice:
+def _evaluate(
+    model: HardwareModel,
+    activity: Activity,
+    lanes: list[int],
+    constants: dict[str, Any],
+    lut_budget: float,
+    bram18_budget: float | None,
+) -> LaneChoice:
     params, lays = core_params(model, lanes)
     res = estimate_params(params, constants, lays)
     lat = cycles_per_sample(model, activity, lanes, constants=constants)
-    return LaneChoice(tuple(lanes), max(lat.layer_cycles), lat.cycles, lat.layer_cycles, res.lut, res.ff,
-                      res.bram18, lut_budget, bram18_budget)
+    return LaneChoice(
+        tuple(lanes),
+        max(lat.layer_cycles),
+        lat.cycles,
+        lat.layer_cycles,
+        res.lut,
+        res.ff,
+        res.bram18,
+        lut_budget,
+        bram18_budget,
+    )
 
 
 def _fits(choice: LaneChoice) -> bool:
-    return choice.lut <= choice.lut_budget and (choice.bram18_budget is None or choice.bram18 <= choice.bram18_budget)
+    return choice.lut <= choice.lut_budget and (
+        choice.bram18_budget is None or choice.bram18 <= choice.bram18_budget
+    )
 
 
-def choose_lanes(model: HardwareModel, activity: Activity, lut_budget: float, *,
-                 bram18_budget: float | None = None, constants: dict[str, Any] | None = None,
-                 max_lanes: int = LANES[-1]) -> LaneChoice:
+def choose_lanes(
+    model: HardwareModel,
+    activity: Activity,
+    lut_budget: float,
+    *,
+    bram18_budget: float | None = None,
+    constants: dict[str, Any] | None = None,
+    max_lanes: int = LANES[-1],
+) -> LaneChoice:
     """Lanes per layer that minimise the interval (busiest layer's busy cycles per sample) with the estimated
     LUT count (and BRAM18, if given) within budget. Raises if even P = 1 everywhere exceeds the budget."""
     constants = constants or load_constants()
@@ -80,7 +107,9 @@ def choose_lanes(model: HardwareModel, activity: Activity, lut_budget: float, *,
     if not _fits(best):
         raise SpikeforgeError(
             f"even one lane per layer needs about {round(best.lut):,} LUT and {best.bram18} BRAM18, over the "
-            f"budget of {round(lut_budget):,} LUT" + (f" and {bram18_budget:g} BRAM18" if bram18_budget else ""))
+            f"budget of {round(lut_budget):,} LUT"
+            + (f" and {bram18_budget:g} BRAM18" if bram18_budget else "")
+        )
     while True:
         busiest = max(range(len(lanes)), key=lambda i: best.layer_cycles[i])
         if lanes[busiest] * 2 > max_lanes:

@@ -4,7 +4,8 @@ and the spike activity.
 Per layer and timestep t, input events are taken at most one per cycle (``min_event_cycles``), and
 bank b of the P banks works through ``count[i, b]`` synapse-list entries of each event i (its share of
 input i's fan-out, one entry per cycle). Banks run decoupled behind their event queues, so the
-synapse work of a timestep is ``syn = max(events * min_event_cycles, max_b sum_i count[i, b] + event_cycles)``;
+synapse work of a timestep is
+``syn = max(events * min_event_cycles, max_b sum_i count[i, b] + event_cycles)``;
 its marker retires ``drain_cycles`` later. The neuron phase then updates ROWS = ceil(n_out / P) rows at one
 per cycle (``row_cycles``, plus the marker row) and empties its pipeline (``timestep_cycles``). Two
 accumulator buffers let the synapse work of t+1 overlap the neuron phase of t, and each bank goes on
@@ -82,8 +83,13 @@ def layer_work(events: np.ndarray, counts: np.ndarray, rows: int, const: dict[st
     return synapse_work(events, counts, const) + const["drain_cycles"] + update_cycles(rows, const)
 
 
-def cycles_per_sample(model: HardwareModel, activity: Activity, lanes: int | list[int] = 1,
-                      clock_mhz: float = 100.0, constants: dict[str, Any] | None = None) -> LatencyEstimate:
+def cycles_per_sample(
+    model: HardwareModel,
+    activity: Activity,
+    lanes: int | list[int] = 1,
+    clock_mhz: float = 100.0,
+    constants: dict[str, Any] | None = None,
+) -> LatencyEstimate:
     """Expected cycles per sample for the activity's samples streamed back to back."""
     const = (constants or load_constants())["latency"]
     per = [lanes] * len(model.layers) if isinstance(lanes, int) else list(lanes)

@@ -7,7 +7,8 @@ or one write port on its own address (simple dual port). The RAM library is Yosy
 lowers memories to soft logic at 1/64 per ROM bit and 1 per RAM bit. Candidates, per geometry:
 
 * cost = (cost - widthscale) * repl + widthscale * mult_a * W // unit + 0.5 * mux + 0.5 * demux + 2 * emu
-* repl = ceil(mult_a * S / unit), S = W padded to the write granularity, mult_a = ceil(D / depth of the geometry)
+* repl = ceil(mult_a * S / unit), S = W padded to the write granularity,
+  mult_a = ceil(D / depth of the geometry)
 
 and the cheapest wins, soft logic on ties (its cost is truncated to an integer first). RAMB36 = 2 BRAM18;
 every xc7 LUT RAM primitive these map to (RAM32M, RAM64M, RAM64X1D, RAM128X1D) occupies 4 LUTs.
@@ -44,7 +45,8 @@ class Geometry:
     port_width: int | None = None  # ports fixed to this width (SDP block RAM on 7-series)
 
 
-# share/xilinx/brams_xc4v.txt (HAS_SIZE_36, HAS_CASCADE) and lutrams_xc5v.txt, as synth_xilinx uses them for xc7.
+# share/xilinx/brams_xc4v.txt (HAS_SIZE_36, HAS_CASCADE) and lutrams_xc5v.txt, as synth_xilinx uses them
+# for xc7.
 LIBRARY: tuple[Geometry, ...] = (
     Geometry("RAMB18E1 TDP", "block", 14, (1, 2, 4, 9, 18), 129, 0, 9, bram18=1),
     Geometry("RAMB36E1 TDP", "block", 15, (1, 2, 4, 9, 18, 36), 257, 0, 9, bram18=2),
@@ -76,7 +78,8 @@ class MemoryMap:
 
 
 def _geometry_cost(g: Geometry, depth: int, width: int, rom: bool) -> tuple[float, int, int, int] | None:
-    """Best (cost, repl, mult_a, unit) over the base widths of one geometry, as memory_libmap's handle_geom."""
+    """Best (cost, repl, mult_a, unit) over the base widths of one geometry, as memory_libmap's
+    handle_geom."""
     best = None
     for index, unit in enumerate(g.widths):
         if g.port_width is not None and not rom and unit < g.byte:
@@ -114,9 +117,19 @@ def map_memory(depth: int, width: int, *, rom: bool, sync_read: bool = True) -> 
         cost, repl, mult_a, unit = found
         best = cost
         select_ffs = math.ceil(math.log2(mult_a)) if mult_a > 1 else 0
-        read_ffs = select_ffs if g.kind == "block" else width * sync_read  # LUT RAM: data register after the mux
-        choice = MemoryMap(g.kind, f"{g.ram} x{repl} (width {unit})", g.bram18 * repl, g.luts * repl, 0,
-                           read_ffs, (mult_a - 1) * width, cost)
+        read_ffs = (
+            select_ffs if g.kind == "block" else width * sync_read
+        )  # LUT RAM: data register after the mux
+        choice = MemoryMap(
+            g.kind,
+            f"{g.ram} x{repl} (width {unit})",
+            g.bram18 * repl,
+            g.luts * repl,
+            0,
+            read_ffs,
+            (mult_a - 1) * width,
+            cost,
+        )
     if choice is None:
         ffs = width * sync_read + (0 if rom else bits)
         choice = MemoryMap("logic", "soft logic", 0, 0, bits, ffs, 0, float(logic_cost))

@@ -61,7 +61,9 @@ def _memory_features(memories: dict[str, tuple[MemoryMap, int]]) -> dict[str, fl
     }
 
 
-def layer_features(lp: LayerParams, pointer_bits: int | None = None) -> tuple[dict[str, float], dict[str, float]]:
+def layer_features(
+    lp: LayerParams, pointer_bits: int | None = None
+) -> tuple[dict[str, float], dict[str, float]]:
     """(LUT features, FF features) of one layer: what the constants multiply."""
     mem = _memory_features(layer_memories(lp, pointer_bits))
     fire, leak, subtract = lp.FIRE, lp.LEAK, 1 - lp.RESET_ZERO
@@ -117,8 +119,15 @@ class LayerResources:
     lanes: int
 
     def as_dict(self) -> dict[str, Any]:
-        return {"layer": self.index, "lut": round(self.lut), "ff": round(self.ff), "bram18": self.bram18,
-                "dsp": self.dsp, "lanes": self.lanes, "memories": self.memories}
+        return {
+            "layer": self.index,
+            "lut": round(self.lut),
+            "ff": round(self.ff),
+            "bram18": self.bram18,
+            "dsp": self.dsp,
+            "lanes": self.lanes,
+            "memories": self.memories,
+        }
 
 
 @dataclass(frozen=True)
@@ -150,12 +159,16 @@ class ResourceEstimate:
         return {"lut": round(self.lut), "ff": round(self.ff), "bram18": self.bram18, "dsp": self.dsp}
 
 
-def lut_estimation(lp: LayerParams, constants: dict[str, Any] | None = None, pointer_bits: int | None = None) -> float:
+def lut_estimation(
+    lp: LayerParams, constants: dict[str, Any] | None = None, pointer_bits: int | None = None
+) -> float:
     constants = constants or load_constants()
     return _dot(constants["lut"], layer_features(lp, pointer_bits)[0])
 
 
-def ff_estimation(lp: LayerParams, constants: dict[str, Any] | None = None, pointer_bits: int | None = None) -> float:
+def ff_estimation(
+    lp: LayerParams, constants: dict[str, Any] | None = None, pointer_bits: int | None = None
+) -> float:
     constants = constants or load_constants()
     return _dot(constants["ff"], layer_features(lp, pointer_bits)[1])
 
@@ -170,28 +183,46 @@ def dsp_estimation(lp: LayerParams) -> int:
     return 0
 
 
-def estimate_params(params: CoreParams, constants: dict[str, Any] | None = None,
-                    layouts: Sequence[LayerLayout] | None = None) -> ResourceEstimate:
+def estimate_params(
+    params: CoreParams, constants: dict[str, Any] | None = None, layouts: Sequence[LayerLayout] | None = None
+) -> ResourceEstimate:
     """Estimate a core from its generator parameters (and, when known, the layouts its images hold)."""
     constants = constants or load_constants()
     layers = []
     for index, lp in enumerate(params.layers):
         bits = layouts[index].pointer_bits if layouts is not None else None
-        mems = {name: f"{m.detail}{f' x{n}' if n > 1 else ''}" for name, (m, n) in layer_memories(lp, bits).items()}
-        layers.append(LayerResources(index, lut_estimation(lp, constants, bits), ff_estimation(lp, constants, bits),
-                                     bram_estimation(lp, bits), dsp_estimation(lp), mems, lp.P))
+        mems = {
+            name: f"{m.detail}{f' x{n}' if n > 1 else ''}"
+            for name, (m, n) in layer_memories(lp, bits).items()
+        }
+        layers.append(
+            LayerResources(
+                index,
+                lut_estimation(lp, constants, bits),
+                ff_estimation(lp, constants, bits),
+                bram_estimation(lp, bits),
+                dsp_estimation(lp),
+                mems,
+                lp.P,
+            )
+        )
     top_lut, top_ff = top_features(params)
-    return ResourceEstimate(tuple(layers), _dot(constants["lut"], top_lut), _dot(constants["ff"], top_ff), params)
+    return ResourceEstimate(
+        tuple(layers), _dot(constants["lut"], top_lut), _dot(constants["ff"], top_ff), params
+    )
 
 
-def estimate(model: HardwareModel, lanes: int | list[int] = 1, constants: dict[str, Any] | None = None) -> ResourceEstimate:
+def estimate(
+    model: HardwareModel, lanes: int | list[int] = 1, constants: dict[str, Any] | None = None
+) -> ResourceEstimate:
     """Estimate the core `spikeforge generate rtl` builds for ``model`` with ``lanes`` per layer."""
     params, lays = core_params(model, lanes)
     return estimate_params(params, constants, lays)
 
 
-def design_features(params: CoreParams, layouts: Sequence[LayerLayout] | None = None
-                    ) -> tuple[dict[str, float], dict[str, float]]:
+def design_features(
+    params: CoreParams, layouts: Sequence[LayerLayout] | None = None
+) -> tuple[dict[str, float], dict[str, float]]:
     """Summed LUT and FF features of a whole core (the rows of the calibration fit)."""
     lut_total, ff_total = top_features(params)
     lut_total, ff_total = dict(lut_total), dict(ff_total)

@@ -89,7 +89,8 @@ def write_images(model: HardwareModel, out_dir: str | os.PathLike, params: CoreP
 def _verilog_params(lp: LayerParams, index: int) -> str:
     fields = [f".{k}({v})" for k, v in asdict(lp).items()]
     fields += [
-        f'.{k}("l{index}_{s}")' for k, s in (("PTR_FILE", "ptr.mem"), ("W_FILE", "w"), ("NRN_FILE", "nrn.mem"))
+        f'.{k}("l{index}_{s}")'
+        for k, s in (("PTR_FILE", "ptr.mem"), ("W_FILE", "w"), ("NRN_FILE", "nrn.mem"))
     ]
     return ", ".join(fields)
 

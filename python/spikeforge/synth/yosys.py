@@ -74,7 +74,9 @@ def count_cells(cells: dict[str, int]) -> dict[str, int]:
     totals = dict.fromkeys(UNITS, 0)
     unknown = sorted(c for c in cells if c not in table and c not in ignore)
     if unknown:
-        raise SpikeforgeError(f"Yosys produced cell types with no resource mapping in cells.json: {', '.join(unknown)}")
+        raise SpikeforgeError(
+            f"Yosys produced cell types with no resource mapping in cells.json: {', '.join(unknown)}"
+        )
     for cell, n in cells.items():
         for unit, weight in table.get(cell, {}).items():
             totals[unit] += weight * int(n)
@@ -99,16 +101,20 @@ def _yosys_exe() -> str:
     return exe
 
 
-def synth_script(sources: list[str], top: str, family: str = "xc7", include_dirs: tuple[str, ...] = ()) -> str:
+def synth_script(
+    sources: list[str], top: str, family: str = "xc7", include_dirs: tuple[str, ...] = ()
+) -> str:
     """The Yosys script: read the sources, flatten-synthesize for the family (abc9: timing-driven LUT
     mapping), write `stat -json` to {out}; then read the netlist {net} back over the cell library's
     delays and write `sta` to {sta}."""
     incs = "".join(f" -I{d}" for d in include_dirs)
     reads = "; ".join(f"read_verilog -sv{incs} {s}" for s in sources)
-    return (f"{reads}; synth_xilinx -family {family} -top {top} -flatten -noiopad -abc9; "
-            f"tee -q -o {{out}} stat -json; write_verilog -noattr {{net}}; design -reset; "
-            f"read_verilog -specify -lib +/xilinx/cells_sim.v; read_verilog {{net}}; hierarchy -top {top}; "
-            f"tee -q -o {{sta}} sta")
+    return (
+        f"{reads}; synth_xilinx -family {family} -top {top} -flatten -noiopad -abc9; "
+        f"tee -q -o {{out}} stat -json; write_verilog -noattr {{net}}; design -reset; "
+        f"read_verilog -specify -lib +/xilinx/cells_sim.v; read_verilog {{net}}; hierarchy -top {top}; "
+        f"tee -q -o {{sta}} sta"
+    )
 
 
 def parse_sta(text: str) -> tuple[float | None, str]:
@@ -136,8 +142,13 @@ def _design_key(design: Path, family: str) -> tuple[str, str, str]:
     return top, script, digest.hexdigest()[:32]
 
 
-def synthesize(design_dir: str | os.PathLike, *, family: str = "xc7", cache_dir: str | os.PathLike | None = "user",
-               timeout: float = 3600.0) -> SynthResult:
+def synthesize(
+    design_dir: str | os.PathLike,
+    *,
+    family: str = "xc7",
+    cache_dir: str | os.PathLike | None = "user",
+    timeout: float = 3600.0,
+) -> SynthResult:
     """Synthesize the generated core in ``design_dir`` (its manifest.json names top and sources).
 
     Results are cached by content in ``cache_dir``: "user" (the user cache directory), a folder, or None.
@@ -159,8 +170,13 @@ def synthesize(design_dir: str | os.PathLike, *, family: str = "xc7", cache_dir:
         names[key_name] = name
     start = time.monotonic()
     try:
-        proc = subprocess.run([_yosys_exe(), "-q", "-p", script.format(**{k: Path(v).name for k, v in names.items()})],
-                              cwd=design, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            [_yosys_exe(), "-q", "-p", script.format(**{k: Path(v).name for k, v in names.items()})],
+            cwd=design,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if proc.returncode != 0:
             tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
             raise SpikeforgeError(f"Yosys failed on {design} (exit {proc.returncode}): {tail}")
@@ -171,8 +187,15 @@ def synthesize(design_dir: str | os.PathLike, *, family: str = "xc7", cache_dir:
             Path(name).unlink(missing_ok=True)
     cells = _top_cells(stat, top)
     units = count_cells(cells)
-    result = SynthResult(top=top, family=family, cells=cells, seconds=round(time.monotonic() - start, 1),
-                         critical_path_ns=path_ns, critical_endpoint=endpoint, **units)
+    result = SynthResult(
+        top=top,
+        family=family,
+        cells=cells,
+        seconds=round(time.monotonic() - start, 1),
+        critical_path_ns=path_ns,
+        critical_endpoint=endpoint,
+        **units,
+    )
     if cached is not None:
         atomic_write_json(cached, result.as_dict())
     return result
