@@ -19,7 +19,8 @@ import pytest
 from spikeforge.core.params import core_params, merge_params
 from spikeforge.hw import golden
 from spikeforge.hw.events import END_OF_SAMPLE, MARKER, Stream, encode_spikes
-from spikeforge.hw.model import HardwareModel, signed_range
+from spikeforge.hw.layers import signed_range
+from spikeforge.hw.model import HardwareModel
 from spikeforge.hw.random_model import random_model
 from spikeforge.rtl.generator import generate_rtl, write_images
 from spikeforge.rtl.runner import SimCase, build, run
