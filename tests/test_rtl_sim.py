@@ -147,6 +147,7 @@ def test_random_models_match_golden(shape_seed: int, tmp_path) -> None:
         i for i, (r, g) in enumerate(zip(results, expected, strict=True)) if not np.array_equal(r.readout, g)
     ]
     assert not mismatches, (
-        f"shape {shape}: models {mismatches} differ from golden, first: {results[mismatches[0]].readout} vs {expected[mismatches[0]]}"
+        f"shape {shape}: models {mismatches} differ from golden, "
+        f"first: {results[mismatches[0]].readout} vs {expected[mismatches[0]]}"
     )
     assert sum(e.size for e in expected) > 0
