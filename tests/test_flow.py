@@ -138,6 +138,9 @@ def test_config_round_trips_json_and_refuses_unknown_keys(tmp_path):
         FlowConfig.load(tmp_path / "bad.json")
     with pytest.raises(SpikeforgeError, match="unknown budget 'bram'"):
         FlowConfig(budgets={"bram": 3})
+    assert FlowConfig.from_json({"lanes": "auto"}).lanes == "auto"
+    with pytest.raises(SpikeforgeError, match="lanes must be a number, one per layer, or 'auto', got 'fast'"):
+        FlowConfig(lanes="fast")
 
 
 def test_start_step_resumes_from_the_previous_run_and_the_report_keeps_its_status(tmp_path, capsys):

@@ -138,6 +138,23 @@ def parse_lanes(text: str, n_layers: int, option: str = "--lanes") -> list[int]:
         raise SpikeforgeError(f"{option} {text}: {exc}") from None
 
 
+def lanes_value(
+    text: str, hw: Any, *, board: str | None = None, lut_budget: float | None = None
+) -> list[int]:
+    """The ``--lanes`` option of commands that build a core: ``P``, ``P1,P2,...`` or ``auto`` (per layer, the
+    shortest interval within the LUT budget, on the activity of the dataset the model's meta records)."""
+    if str(text).strip().lower() != "auto":
+        return parse_lanes(text, len(hw.layers))
+    from spikeforge.boards import DEFAULT_BOARD, get_board
+    from spikeforge.commands.estimate import _activity, auto_lanes
+    from spikeforge.estimate import activity
+
+    target = get_board(board or DEFAULT_BOARD)
+    steps = int(hw.extra.get("timesteps", activity.DEFAULT_TIMESTEPS))
+    measured = _activity(hw, None, "test", 200, None, steps, None)
+    return list(auto_lanes(hw, target, measured, lut_budget, None, None).lanes)
+
+
 def finite(ctx: Any, param: Any, value: float | None) -> float | None:
     """click callback: refuse NaN and infinity for a float option (FloatRange lets them through)."""
     import click

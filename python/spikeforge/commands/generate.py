@@ -10,30 +10,6 @@ import click
 from spikeforge.commands.common import output_option
 
 
-def _parse_lanes(text: str) -> int | list[int]:
-    from spikeforge.errors import SpikeforgeError
-
-    try:
-        values = [int(v) for v in text.split(",")]
-    except ValueError:
-        raise SpikeforgeError(
-            f"--lanes must be an integer or a comma-separated list per layer, got {text!r}"
-        ) from None
-    return values[0] if len(values) == 1 else values
-
-
-def _auto_lanes(hw, board: str | None, lut_budget: float | None) -> list[int]:
-    """`--lanes auto` for generate: the estimate's chooser on the meta's dataset activity (else uniform)."""
-    from spikeforge.boards import DEFAULT_BOARD, get_board
-    from spikeforge.commands.estimate import _activity, auto_lanes
-    from spikeforge.estimate import activity
-
-    target = get_board(board or DEFAULT_BOARD)
-    steps = int(hw.extra.get("timesteps", activity.DEFAULT_TIMESTEPS))
-    measured = _activity(hw, None, "test", 200, None, steps, None)
-    return list(auto_lanes(hw, target, measured, lut_budget, None, None).lanes)
-
-
 @click.group()
 def generate() -> None:
     """Generate hardware for a hardware model file."""
@@ -60,16 +36,13 @@ def rtl(model: Path, out_dir: Path, lanes: str, board: str | None, lut_budget: f
     """
     import json
 
-    from spikeforge.commands.common import check_output_dir, load_model_file
+    from spikeforge.commands.common import check_output_dir, lanes_value, load_model_file
     from spikeforge.hls4ml_ext.convert import to_graph
     from spikeforge.hw.model import file_sha256
 
     check_output_dir(out_dir)
     hw = load_model_file(model)
-    if lanes.strip().lower() == "auto":
-        lanes_arg: int | list[int] = _auto_lanes(hw, board, lut_budget)
-    else:
-        lanes_arg = _parse_lanes(lanes)
+    lanes_arg = lanes_value(lanes, hw, board=board, lut_budget=lut_budget)
     previous = _listed_files(out_dir)
     to_graph(hw, out_dir, backend="SFRTL", lanes=lanes_arg, model_sha256=file_sha256(model)).write()
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -125,17 +98,17 @@ def hls(
     """Write the hls4ml (Vitis HLS) project of MODEL: event-driven C++ with an AXI4-Stream top (SPEC 4)."""
     import numpy as np
 
-    from spikeforge.commands.common import check_output_dir
+    from spikeforge.commands.common import check_output_dir, lanes_value, load_model_file
     from spikeforge.hls4ml_ext.convert import sf_layers, to_graph
     from spikeforge.hls4ml_ext.vitis import top_name, write_test_vectors
-    from spikeforge.hw.model import HardwareModel, file_sha256
+    from spikeforge.hw.model import file_sha256
 
     check_output_dir(out_dir)
-    hw = HardwareModel.load(model)
+    hw = load_model_file(model)
     graph = to_graph(
         hw,
         out_dir,
-        lanes=_parse_lanes(lanes),
+        lanes=lanes_value(lanes, hw),
         part=part,
         clock_period=clock_ns,
         model_sha256=file_sha256(model),

@@ -18,7 +18,11 @@ from spikeforge.commands.common import output_option
     "--backend", default="rtl", show_default=True, type=click.Choice(["rtl", "hls"]), help="Core to build."
 )
 @click.option(
-    "--lanes", default="1", show_default=True, help="RTL lanes P (1,2,4,8,16), or one per layer: 4,1."
+    "--lanes",
+    default="1",
+    show_default=True,
+    help="Lanes P (1,2,4,8,16), or one per layer: 4,1, or auto (rtl: per layer, the shortest interval "
+    "within the board's LUT budget).",
 )
 @click.option("--clock", "clock_mhz", type=float, help="PL clock in MHz (default: the board's, 100).")
 @click.option(
@@ -39,17 +43,20 @@ def package(
     jobs: int,
 ) -> None:
     """Package MODEL for BOARD: core IP, Vivado recipe, one-line build, PYNQ driver, model, README."""
-    from spikeforge.commands.common import check_output_dir
-    from spikeforge.commands.generate import _parse_lanes
+    from spikeforge.commands.common import check_output_dir, lanes_value, load_model_file
     from spikeforge.deploy.package import package_model, run_build
+    from spikeforge.errors import SpikeforgeError
 
     check_output_dir(out_dir)
+    if lanes.strip().lower() == "auto" and backend != "rtl":
+        raise SpikeforgeError("--lanes auto chooses lanes for the rtl backend only")
+    per_layer = lanes_value(lanes, load_model_file(model), board=board)
     meta = package_model(
         model,
         board,
         out_dir,
         backend=backend,
-        lanes=_parse_lanes(lanes),
+        lanes=per_layer,
         clock_mhz=clock_mhz,
         hls_ip=hls_ip,
         jobs=jobs,

@@ -33,7 +33,7 @@ class FlowConfig:
     budgets: dict[str, float] = field(
         default_factory=lambda: {"bram18": 2.0}
     )  # the dense digits core needs 4
-    lanes: int | list[int] = 1  # synapses per cycle of the generated core (P); compress budgets a P=1 core
+    lanes: int | list[int] | str = 1  # P of the generated core, one per layer, or "auto"; compress budgets P=1
     flow_samples: int = 32  # test samples handed to the later (simulation) steps
     steps: list[str] | None = None  # None: every step, in order
     start_step: str | None = None  # first step to run; earlier steps' outputs are read from output_dir
@@ -52,6 +52,8 @@ class FlowConfig:
         for key, value in self.budgets.items():
             if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value < float("inf"):
                 raise SpikeforgeError(f"budget {key} must be a finite number >= 0, got {value!r}")
+        if isinstance(self.lanes, str) and self.lanes != "auto":
+            raise SpikeforgeError(f"lanes must be a number, one per layer, or 'auto', got {self.lanes!r}")
         if self.flow_samples < 1:
             raise SpikeforgeError(f"flow_samples must be at least 1, got {self.flow_samples}")
 

@@ -48,6 +48,21 @@ def step(
     return register
 
 
+def _lanes(state: FlowState, cfg: FlowConfig) -> int | list[int]:
+    """The configured lanes; for "auto", the chooser's lanes for the board's LUT and BRAM18 budgets on the
+    activity of the flow samples (the same choice in every step, the inputs being the same)."""
+    if cfg.lanes != "auto":
+        return cfg.lanes
+    from spikeforge.boards import get_board
+    from spikeforge.estimate.activity import measured
+    from spikeforge.estimate.lanes import choose_lanes
+
+    model, (inputs, _) = state.model(), state.inputs()
+    board = get_board(cfg.board)
+    activity = measured(model, inputs, source="the flow samples")
+    return list(choose_lanes(model, activity, board.budget("lut"), bram18_budget=board.budget("bram18")).lanes)
+
+
 def _sizes(model) -> str:
     return "-".join(str(n) for n in [model.n_inputs, *(layer.n_out for layer in model.layers)])
 
@@ -150,7 +165,7 @@ def step_rtl(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
 
     model, (inputs, _) = state.model(), state.inputs()
     design = cfg.output_dir / "rtl"
-    generate_rtl(model, design, cfg.lanes, model_sha256=file_sha256(state.path("model")))
+    generate_rtl(model, design, _lanes(state, cfg), model_sha256=file_sha256(state.path("model")))
     state.set("design", design)
     result = simulate_design(design, inputs, model.n_outputs, quiet=cfg.quiet, model=model)
     mismatching = int((result.readout != golden.run(model, inputs).readout).any(axis=1).sum())
@@ -184,7 +199,7 @@ def step_hls(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
         model,
         inputs,
         project,
-        lanes=cfg.lanes,
+        lanes=_lanes(state, cfg),
         model_sha256=file_sha256(state.path("model")),
         quiet=cfg.quiet,
     )
@@ -219,7 +234,7 @@ def step_estimate(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
     model, (inputs, _) = state.model(), state.inputs()
     synth = synthesize(state.path("design"))
     activity = measured(model, inputs, source=f"the {inputs.shape[0]} flow samples (golden simulator)")
-    report = build_report(model, get_board(cfg.board), activity, lanes=cfg.lanes, synth=synth)
+    report = build_report(model, get_board(cfg.board), activity, lanes=_lanes(state, cfg), synth=synth)
     atomic_write_json(cfg.output_dir / "estimate.json", report)
     atomic_write_text(cfg.output_dir / "estimate.txt", format_report(report) + "\n")
     keys = ("lut", "ff", "bram18", "dsp")
@@ -246,7 +261,7 @@ def step_package(state: FlowState, cfg: FlowConfig) -> dict[str, Any]:
     from spikeforge.deploy.simulate import check_package
 
     folder = cfg.output_dir / "package"
-    meta = package_model(state.path("model"), cfg.board, folder, lanes=cfg.lanes)
+    meta = package_model(state.path("model"), cfg.board, folder, lanes=_lanes(state, cfg))
     state.set("package", folder)
     inputs, labels = state.inputs()
     result = check_package(folder, inputs, labels=labels)
