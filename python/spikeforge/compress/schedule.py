@@ -72,7 +72,7 @@ class ScheduleConfig:
     minimax: MinimaxConfig = field(default_factory=MinimaxConfig)
     bounds: Bounds = field(default_factory=Bounds)
     effort: EffortConfig = field(default_factory=EffortConfig)
-    weight_decay: float = 1e-3
+    weight_decay: float = 1e-4
     distill: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
