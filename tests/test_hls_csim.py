@@ -24,6 +24,7 @@ from spikeforge.hw import golden
 from spikeforge.hw.events import Stream, decode_readout, encode_spikes
 from spikeforge.hw.model import HardwareModel
 from spikeforge.hw.random_model import random_model
+from strategies import random_shape, shape_model
 
 pytestmark = pytest.mark.sim
 
@@ -34,50 +35,7 @@ LANES = (1, 2, 4, 8)
 
 def _shape(seed: int) -> dict:
     """A random structure; across the seeds: 1-3 layers, every P of LANES, k = 0, both readouts."""
-    rng = np.random.default_rng(2000 + seed)
-    n_layers = [1, 2, 3][seed % 3]
-    sizes = [int(rng.integers(1, 40))] + [int(rng.integers(1, 24)) for _ in range(n_layers)]
-    wb = [int(rng.integers(2, 17)) for _ in range(n_layers)]
-    m = [int(rng.choice([2, 3, 8, 12, 16, 24, 32])) for _ in range(n_layers)]
-    leak = [None if rng.random() < 0.3 else int(rng.integers(0, min(mi, 6))) for mi in m]
-    if seed % 4 == 0:
-        leak[0] = 0  # k = 0: the leak empties the membrane every step
-    reset = [str(rng.choice(["subtract", "zero"])) for _ in range(n_layers)]
-    return dict(
-        sizes=sizes,
-        weight_bits=wb,
-        membrane_bits=m,
-        leak_shift=leak,
-        reset=reset,
-        readout="membrane" if seed % 2 else "count",
-        lanes=LANES[seed % 4],
-    )
-
-
-def _model(shape: dict, seed: int) -> HardwareModel:
-    """A random model of ``shape``: random density and thresholds; sometimes biases anywhere in int32."""
-    rng = np.random.default_rng(seed)
-    n = len(shape["sizes"]) - 1
-    model = random_model(
-        shape["sizes"],
-        seed=seed,
-        weight_bits=shape["weight_bits"],
-        membrane_bits=shape["membrane_bits"],
-        density=[float(rng.choice([0.05, 0.3, 0.7, 1.0])) for _ in range(n)],
-        leak_shift=shape["leak_shift"],
-        reset=shape["reset"],
-        readout=shape["readout"],
-        threshold_scale=float(rng.choice([0.3, 1.0, 3.0])),
-    )
-    if rng.random() < 0.3:  # exercise the clamp and the guard bits
-        layers = []
-        for layer in model.layers:
-            bits = int(rng.choice([4, 16, 32]))
-            lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-            bias = rng.integers(lo, hi + 1, size=layer.n_out, dtype=np.int64).astype(np.int32)
-            layers.append(dataclasses.replace(layer, bias=bias))
-        model = dataclasses.replace(model, layers=tuple(layers))
-    return model
+    return random_shape(seed, seed_base=2000, layer_cycle=(1, 2, 3), lanes=LANES)
 
 
 def _packets(model: HardwareModel, rng: np.random.Generator) -> tuple[list[np.ndarray], Stream, list[bool]]:
@@ -147,7 +105,7 @@ def _compiled(shape: dict, models: list[HardwareModel], out_dir):
 @pytest.mark.parametrize("shape_seed", range(N_SHAPES))
 def test_random_models_match_golden(shape_seed: int, tmp_path) -> None:
     shape = _shape(shape_seed)
-    models = [_model(shape, 100 * shape_seed + i) for i in range(MODELS_PER_SHAPE)]
+    models = [shape_model(shape, 100 * shape_seed + i) for i in range(MODELS_PER_SHAPE)]
     graph = _compiled(shape, models, tmp_path / "prj")
     bad, compared = mismatches(compiled_library(graph), graph, models, shape_seed)
     assert not bad, f"shape {shape}: models {bad} differ from golden"
@@ -180,7 +138,7 @@ EDGE_SHAPE = dict(
 
 def _edge_models() -> list[HardwareModel]:
     """A fully pruned layer, inputs with no fan-out, and m = 32 at the int32 extremes."""
-    base = _model(EDGE_SHAPE, 1)
+    base = shape_model(EDGE_SHAPE, 1)
     l0, l1 = base.layers
     pruned = dataclasses.replace(base, layers=(l0, dataclasses.replace(l1, weight=np.zeros_like(l1.weight))))
     w = l0.weight.copy()
@@ -276,7 +234,7 @@ def test_exact_sum_check_catches_a_per_event_clamp(tmp_path) -> None:
         readout="membrane",
         lanes=1,
     )
-    models = [_model(shape, 50 + i) for i in range(12)]
+    models = [shape_model(shape, 50 + i) for i in range(12)]
     graph = _compiled(shape, models, tmp_path / "prj")
     bad, compared = mismatches(compiled_library(graph), graph, models, 0)
     assert not bad and compared > 0

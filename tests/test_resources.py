@@ -128,31 +128,34 @@ def test_bank_entries_split_each_fanout_by_neuron_bank():
     assert slots_per_input(model.layers[0], 4).tolist() == [[1, 1, 1, 1], [0, 0, 1, 0], [1, 0, 0, 0]]
 
 
+# Round latency constants for the by-hand schedules: one cycle per row and per event, a drain of 3.
+HAND_CONSTANTS = {
+    "latency": {
+        "event_cycles": 0,
+        "min_event_cycles": 1,
+        "drain_cycles": 3,
+        "row_cycles": 1,
+        "timestep_cycles": 0,
+        "readout_cycles": 1,
+        "sample_cycles": 2,
+    }
+}
+
+
 def test_latency_follows_the_flow_shop_by_hand():
     w = np.array([[1, 0, 1], [1, 0, 0], [1, 1, 0], [1, 0, 0]])
     model = _one_layer(w)
     spikes = np.zeros((1, 2, 3), bool)
     spikes[0, 0, 0] = spikes[0, 0, 2] = spikes[0, 1, 1] = True
     a = act.measured(model, spikes)
-    const = {
-        "latency": {
-            "event_cycles": 0,
-            "min_event_cycles": 1,
-            "drain_cycles": 3,
-            "row_cycles": 1,
-            "timestep_cycles": 0,
-            "readout_cycles": 1,
-            "sample_cycles": 2,
-        }
-    }
-    est = cycles_per_sample(model, a, lanes=1, clock_mhz=100.0, constants=const)
+    est = cycles_per_sample(model, a, lanes=1, clock_mhz=100.0, constants=HAND_CONSTANTS)
     # P = 1, update 4 rows + marker = 5. t0: events 0 (4 entries) + 2 (1) -> S = 5, U = 5 + 3 + 5 = 13;
     # t1: event 1 -> S = 6 (overlaps t0's neuron phase), U = max(6 + 3, 13) + 5 = 18; readout 4 + 2
     assert est.cycles == 18 + 4 + 2
     assert est.latency_us == pytest.approx(0.24) and est.fps == pytest.approx(1e6 / 0.24)
     assert est.layer_cycles == (8 + 5,)  # per timestep max(synapse + drain, update)
     # P = 2 (2 rows, update 3): t0 bank 0 has 2 + 1 entries, bank 1 has 2 -> S = 3, U = 9; t1: S = 4, U = 12
-    est = cycles_per_sample(model, a, lanes=2, clock_mhz=100.0, constants=const)
+    est = cycles_per_sample(model, a, lanes=2, clock_mhz=100.0, constants=HAND_CONSTANTS)
     assert est.cycles == 12 + 4 + 2
 
 
@@ -171,18 +174,7 @@ def test_latency_pipeline_waits_for_the_previous_layer_by_hand():
     x1 = np.zeros((1, 4, 4), np.float32)
     x1[0, 0, :] = x1[0, 2, :] = 1
     a = act.Activity(layers=(x0, x1), source="by hand")
-    const = {
-        "latency": {
-            "event_cycles": 0,
-            "min_event_cycles": 1,
-            "drain_cycles": 3,
-            "row_cycles": 1,
-            "timestep_cycles": 0,
-            "readout_cycles": 1,
-            "sample_cycles": 2,
-        }
-    }
-    est = cycles_per_sample(model, a, lanes=1, clock_mhz=100.0, constants=const)
+    est = cycles_per_sample(model, a, lanes=1, clock_mhz=100.0, constants=HAND_CONSTANTS)
     # layer 0 (update 5): synapse work 5, 0, 4, 0
     #   S = 5, 5, max(5, U[0] = 13) + 4 = 17 (buffer of t0 busy until its update ends), 18
     #   U = 13, max(8, 13) + 5 = 18, max(20, 18) + 5 = 25, max(21, 25) + 5 = 30

@@ -11,19 +11,16 @@ runner checks that output TLAST follows exactly the samples whose input closed a
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
 from spikeforge.core.params import core_params, merge_params
 from spikeforge.hw import golden
 from spikeforge.hw.events import END_OF_SAMPLE, MARKER, Stream, encode_spikes
-from spikeforge.hw.layers import signed_range
 from spikeforge.hw.model import HardwareModel
-from spikeforge.hw.random_model import random_model
 from spikeforge.rtl.generator import generate_rtl, write_images
 from spikeforge.rtl.runner import SimCase, build, run
+from strategies import random_shape, shape_model
 
 pytestmark = pytest.mark.sim
 
@@ -32,53 +29,10 @@ MODELS_PER_SHAPE = 32
 
 
 def _shape(seed: int) -> dict:
-    """A random structure: sizes, per-layer bits/leak/reset, readout and lanes."""
-    rng = np.random.default_rng(1000 + seed)
-    n_layers = [1, 2, 2, 3][seed % 4]
-    sizes = [int(rng.integers(1, 40))] + [int(rng.integers(1, 24)) for _ in range(n_layers)]
-    wb = [int(rng.integers(2, 17)) for _ in range(n_layers)]
-    m = [int(rng.choice([2, 3, 8, 12, 16, 24, 32])) for _ in range(n_layers)]
-    leak = [None if rng.random() < 0.3 else int(rng.integers(0, min(mi, 6))) for mi in m]
-    if seed % 4 == 0:
-        leak[0] = 0  # k = 0: the leak empties the membrane every step
-    reset = [str(rng.choice(["subtract", "zero"])) for _ in range(n_layers)]
-    lanes = [int(rng.choice([1, 2, 4, 8, 16])) for _ in range(n_layers)]
-    readout = "membrane" if seed % 2 else "count"
-    return dict(
-        sizes=sizes,
-        weight_bits=wb,
-        membrane_bits=m,
-        leak_shift=leak,
-        reset=reset,
-        readout=readout,
-        lanes=lanes,
+    """A random structure: sizes, per-layer bits/leak/reset, readout and lanes (one P per layer)."""
+    return random_shape(
+        seed, seed_base=1000, layer_cycle=(1, 2, 2, 3), lanes=(1, 2, 4, 8, 16), lanes_per_layer=True
     )
-
-
-def _model(shape: dict, seed: int) -> HardwareModel:
-    """A random model of ``shape``: random density and thresholds; sometimes extreme biases."""
-    rng = np.random.default_rng(seed)
-    n = len(shape["sizes"]) - 1
-    density = [float(rng.choice([0.05, 0.3, 0.7, 1.0])) for _ in range(n)]
-    model = random_model(
-        shape["sizes"],
-        seed=seed,
-        weight_bits=shape["weight_bits"],
-        membrane_bits=shape["membrane_bits"],
-        density=density,
-        leak_shift=shape["leak_shift"],
-        reset=shape["reset"],
-        readout=shape["readout"],
-        threshold_scale=float(rng.choice([0.3, 1.0, 3.0])),
-    )
-    if rng.random() < 0.3:  # biases anywhere in int32, to exercise the clamp and the guard bits
-        layers = []
-        for layer in model.layers:
-            lo, hi = signed_range(int(rng.choice([4, 16, 32])))
-            bias = rng.integers(lo, hi + 1, size=layer.n_out, dtype=np.int64).astype(np.int32)
-            layers.append(dataclasses.replace(layer, bias=bias))
-        model = dataclasses.replace(model, layers=tuple(layers))
-    return model
 
 
 FRAMINGS = ("v1", "sample", "batch", "packets")
@@ -118,7 +72,7 @@ def _stream(model: HardwareModel, rng: np.random.Generator, framing: str) -> tup
 @pytest.mark.parametrize("shape_seed", range(N_SHAPES))
 def test_random_models_match_golden(shape_seed: int, tmp_path) -> None:
     shape = _shape(shape_seed)
-    models = [_model(shape, 100 * shape_seed + i) for i in range(MODELS_PER_SHAPE)]
+    models = [shape_model(shape, 100 * shape_seed + i) for i in range(MODELS_PER_SHAPE)]
     params = merge_params([core_params(m, shape["lanes"])[0] for m in models])
     generate_rtl(models[0], tmp_path / "design", shape["lanes"], model_sha256="0" * 64, params=params)
     build(tmp_path / "design", tmp_path / "build")
