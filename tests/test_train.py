@@ -157,5 +157,5 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["train", "--leak-shift", "lots", "-o", str(tmp_path / "x")]) == 2
     assert "--leak-shift" in capsys.readouterr().err
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(SpikeforgeError, match="not a readable checkpoint"):
+    with pytest.raises(SpikeforgeError, match="not a PyTorch checkpoint file, or a damaged one"):
         read_checkpoint(tmp_path / "junk.pt")
