@@ -33,7 +33,9 @@ class FlowConfig:
     budgets: dict[str, float] = field(
         default_factory=lambda: {"bram18": 2.0}
     )  # the dense digits core needs 4
-    lanes: int | list[int] | str = 1  # P of the generated core, one per layer, or "auto"; compress budgets P=1
+    lanes: int | list[int] | str = (
+        1  # P of the generated core, one per layer, or "auto"; compress budgets P=1
+    )
     flow_samples: int = 32  # test samples handed to the later (simulation) steps
     steps: list[str] | None = None  # None: every step, in order
     start_step: str | None = None  # first step to run; earlier steps' outputs are read from output_dir

@@ -60,7 +60,9 @@ def _lanes(state: FlowState, cfg: FlowConfig) -> int | list[int]:
     model, (inputs, _) = state.model(), state.inputs()
     board = get_board(cfg.board)
     activity = measured(model, inputs, source="the flow samples")
-    return list(choose_lanes(model, activity, board.budget("lut"), bram18_budget=board.budget("bram18")).lanes)
+    return list(
+        choose_lanes(model, activity, board.budget("lut"), bram18_budget=board.budget("bram18")).lanes
+    )
 
 
 def _sizes(model) -> str:
