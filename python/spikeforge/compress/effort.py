@@ -7,7 +7,7 @@ there is to recover. Within the cap, finetuning stops on the validation split: a
 without a better validation accuracy the best state is restored and the learning rate is cut by
 ``drop``; after ``drops`` cuts the node stops ("patience"). Each node starts again at the full learning
 rate (the paper's restart per node). A run whose final budget is more than ``dense_above`` times below the
-dense model gets a denser node schedule (steps of ``dense_step`` instead of 2; None: never, the default).
+dense model gets a denser node schedule (steps of ``dense_step`` instead of 2; None: never).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class EffortConfig:
     patience: int = 2
     drops: int = 2
     drop: float = 0.3
-    dense_above: float | None = None
+    dense_above: float | None = 16.0
     dense_step: float = 2.0**0.5
 
     def to_json(self) -> dict[str, Any]:
