@@ -38,8 +38,9 @@ def tight_lut(checkpoint) -> str:
     model, payload = load_model(checkpoint)
     data = Data.for_checkpoint(payload)
     dense = export(model, data, {})
-    resources = CoreResources.for_model(dense, get_board("pynq-z2"), measured(dense, data.x["train"][:200]).mean_rates(),
-                                        data.timesteps)
+    resources = CoreResources.for_model(
+        dense, get_board("pynq-z2"), measured(dense, data.x["train"][:200]).mean_rates(), data.timesteps
+    )
     return f"{1.05 * floor_estimate(resources, resources.sizes, Bounds())['lut']:.0f}"
 
 
@@ -65,7 +66,9 @@ def _minimum(checkpoint: Path, option: str, capsys) -> float:
 def test_the_refusals_minimum_is_below_what_a_run_reaches(checkpoint, tight_lut_run, capsys):
     code, _, out = tight_lut_run
     assert code == 0
-    reached = {r["resource"]: r["compressed"] for r in json.loads((out / "report.json").read_text())["resources"]}
+    reached = {
+        r["resource"]: r["compressed"] for r in json.loads((out / "report.json").read_text())["resources"]
+    }
     assert _minimum(checkpoint, "--lut", capsys) <= reached["lut"]
     assert _minimum(checkpoint, "--latency-us", capsys) <= reached["latency_us"]
     assert not Path("unused").exists()
@@ -86,7 +89,10 @@ def test_a_collapsed_and_forced_result_is_said_loudly(tight_lut_run):
 
 def test_min_accuracy_fails_the_run_and_writes_nothing(checkpoint, tight_lut, tmp_path, capsys):
     out = tmp_path / "c"
-    assert main(["compress", str(checkpoint), "--lut", tight_lut, "--min-accuracy", "50", *FAST, "-o", str(out)]) == 2
+    assert (
+        main(["compress", str(checkpoint), "--lut", tight_lut, "--min-accuracy", "50", *FAST, "-o", str(out)])
+        == 2
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--min-accuracy 50" in err and "Traceback" not in err
     assert not out.exists() or not any(out.iterdir())

@@ -135,7 +135,8 @@ def test_minimax_reaches_node_by_itself_and_lets_weights_regrow(digits_mlp, monk
     model.load_state_dict(base.state_dict())
     net = _net(model)
     budget = {"synapses": 0.3 * sum(net.sizes)}
-    # without weight decay: this run pins the minimax's own dynamics (decay shrinks pruned weights' rivals too)
+    # without weight decay: this run pins the minimax's own dynamics (decay shrinks pruned weights'
+    # rivals too)
     cfg = ScheduleConfig(
         variant="sequential", finetune_epochs=1, max_compress_epochs=8, lr=1e-3, weight_decay=0.0
     )

@@ -51,12 +51,20 @@ class Data:
     def for_checkpoint(cls, payload: dict[str, Any]) -> Data:
         tc = payload.get("train_config") or {}
         if "dataset" not in tc:
-            raise SpikeforgeError("the checkpoint records no training dataset; compress needs one to finetune on")
+            raise SpikeforgeError(
+                "the checkpoint records no training dataset; compress needs one to finetune on"
+            )
         ds = load_dataset(tc["dataset"])
         t, enc = int(tc.get("timesteps", 8)), tc.get("encoder", "rate")
         splits = ("train", "val", "test")
-        return cls(tc["dataset"], t, enc, int(tc.get("batch_size", 128)),
-                   {s: np.array(ds.spike_trains(s, t, enc)) for s in splits}, {s: ds.labels(s) for s in splits})
+        return cls(
+            tc["dataset"],
+            t,
+            enc,
+            int(tc.get("batch_size", 128)),
+            {s: np.array(ds.spike_trains(s, t, enc)) for s in splits},
+            {s: ds.labels(s) for s in splits},
+        )
 
     def batches(self, seed: int):
         """A callable yielding one shuffled epoch of (x, y) tensors per call (seeded)."""
@@ -65,8 +73,10 @@ class Data:
 
         def epoch():
             order = torch.from_numpy(rng.permutation(len(y)))
-            return [(x[order[i:i + self.batch_size]], y[order[i:i + self.batch_size]])
-                    for i in range(0, len(order), self.batch_size)]
+            return [
+                (x[order[i : i + self.batch_size]], y[order[i : i + self.batch_size]])
+                for i in range(0, len(order), self.batch_size)
+            ]
 
         return epoch
 
@@ -87,7 +97,11 @@ def measure(hw: HardwareModel, data: Data, board: Board) -> dict[str, float]:
     activity = measured(hw, data.x["train"][:ACTIVITY_SAMPLES])
     latency = cycles_per_sample(hw, activity, clock_mhz=board.default_clock_mhz)
     synapses = float(sum(np.count_nonzero(layer.weight) for layer in hw.layers))
-    return {**{k: float(area[k]) for k in AREA}, "latency_us": float(latency.latency_us), "synapses": synapses}
+    return {
+        **{k: float(area[k]) for k in AREA},
+        "latency_us": float(latency.latency_us),
+        "synapses": synapses,
+    }
 
 
 def board_budget(board: Board, overrides: dict[str, float | None]) -> dict[str, float]:
@@ -112,8 +126,16 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def compress(model: SpikingMLP, data: Data, board: Board, budget: dict[str, float], cfg: ScheduleConfig,
-             method: str = "minimax", quiet: bool = False, connectivity: bool = False) -> Outcome:
+def compress(
+    model: SpikingMLP,
+    data: Data,
+    board: Board,
+    budget: dict[str, float],
+    cfg: ScheduleConfig,
+    method: str = "minimax",
+    quiet: bool = False,
+    connectivity: bool = False,
+) -> Outcome:
     """Run ``method`` on a copy of ``model`` and tighten until the exported model meets the budget.
 
     ``connectivity=True`` constrains the paper's own resource (nonzero synapses, SynapseMemory)
@@ -124,8 +146,11 @@ def compress(model: SpikingMLP, data: Data, board: Board, budget: dict[str, floa
     dense_hw = export(model, data, {})
     rates = measured(dense_hw, data.x["train"][:ACTIVITY_SAMPLES]).mean_rates()
     net = compressible(model, learn_bits=not connectivity)  # connectivity sweeps: bits fixed for every method
-    resources = (SynapseMemory(net.sizes) if connectivity
-                 else CoreResources.for_model(dense_hw, board, rates, data.timesteps))
+    resources = (
+        SynapseMemory(net.sizes)
+        if connectivity
+        else CoreResources.for_model(dense_hw, board, rates, data.timesteps)
+    )
 
     def evaluate(m: torch.nn.Module) -> float:
         return float_accuracy(m, data.x["val"], data.y["val"])
@@ -145,13 +170,19 @@ def compress(model: SpikingMLP, data: Data, board: Board, budget: dict[str, floa
             break
         over = {k: got[k] for k, v in budget.items() if got[k] > v}
         if tightenings == MAX_TIGHTENINGS:
-            raise SpikeforgeError(f"could not meet the budget {budget} with the exported model (it needs {over})")
+            raise SpikeforgeError(
+                f"could not meet the budget {budget} with the exported model (it needs {over})"
+            )
         tightenings += 1
         try:
-            result = tighten(net, resources, {k: v * 0.97**tightenings for k, v in budget.items()}, cfg, result)
+            result = tighten(
+                net, resources, {k: v * 0.97**tightenings for k, v in budget.items()}, cfg, result
+            )
         except SpikeforgeError as exc:
-            raise SpikeforgeError(f"could not meet the budget {budget} with the exported model: it still needs {over} "
-                                  f"after {tightenings - 1} tightenings, and {exc}") from exc
+            raise SpikeforgeError(
+                f"could not meet the budget {budget} with the exported model: it still needs {over} "
+                f"after {tightenings - 1} tightenings, and {exc}"
+            ) from exc
     accuracy = {s: hardware_accuracy(hw, data, s) for s in ("val", "test")}
     accuracy |= {f"float_{s}": float_accuracy(model, data.x[s], data.y[s]) for s in ("val", "test")}
     return Outcome(method, model, hw, result, got, result.estimate, accuracy, tightenings)

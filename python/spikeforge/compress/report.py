@@ -11,19 +11,32 @@ from spikeforge.compress.pipeline import Outcome
 from spikeforge.report import Figure, new_figure, write_report
 
 
-def build(outcome: Outcome, dense: dict[str, Any], budget: dict[str, float], context: dict[str, Any]) -> dict[str, Any]:
+def build(
+    outcome: Outcome, dense: dict[str, Any], budget: dict[str, float], context: dict[str, Any]
+) -> dict[str, Any]:
     """The JSON report: estimate vs budget per resource, per-layer density/bits, accuracies, nodes, curves."""
     hw = outcome.hw
     resources = [
-        {"resource": k, "dense": dense["measured"].get(k), "compressed": outcome.measured[k],
-         "expected_model": outcome.expected.get(k), "budget": budget.get(k),
-         "meets": budget.get(k) is None or outcome.measured[k] <= budget[k]}
+        {
+            "resource": k,
+            "dense": dense["measured"].get(k),
+            "compressed": outcome.measured[k],
+            "expected_model": outcome.expected.get(k),
+            "budget": budget.get(k),
+            "meets": budget.get(k) is None or outcome.measured[k] <= budget[k],
+        }
         for k in outcome.measured
     ]
     layers = [
-        {"layer": i, "n_in": layer.n_in, "n_out": layer.n_out, "nonzeros": int(np.count_nonzero(layer.weight)),
-         "density": float(np.count_nonzero(layer.weight) / layer.weight.size), "weight_bits": layer.weight_bits,
-         "membrane_bits": layer.membrane_bits}
+        {
+            "layer": i,
+            "n_in": layer.n_in,
+            "n_out": layer.n_out,
+            "nonzeros": int(np.count_nonzero(layer.weight)),
+            "density": float(np.count_nonzero(layer.weight) / layer.weight.size),
+            "weight_bits": layer.weight_bits,
+            "membrane_bits": layer.membrane_bits,
+        }
         for i, layer in enumerate(hw.layers)
     ]
     steps = outcome.result.history.steps
@@ -34,12 +47,20 @@ def build(outcome: Outcome, dense: dict[str, Any], budget: dict[str, float], con
         "meets_budget": all(r["meets"] for r in resources),
         "resources": resources,
         "layers": layers,
-        "hardware_accuracy": {"dense": dense["accuracy"], "compressed": {k: v for k, v in outcome.accuracy.items() if not k.startswith("float")}},
-        "float_accuracy": {k.removeprefix("float_"): v for k, v in outcome.accuracy.items() if k.startswith("float")},
+        "hardware_accuracy": {
+            "dense": dense["accuracy"],
+            "compressed": {k: v for k, v in outcome.accuracy.items() if not k.startswith("float")},
+        },
+        "float_accuracy": {
+            k.removeprefix("float_"): v for k, v in outcome.accuracy.items() if k.startswith("float")
+        },
         "epochs": outcome.result.epochs,
         "tightenings_after_export": outcome.tightenings,
         "nodes": [vars(n) for n in outcome.result.nodes],
-        "effort": {"plan": [vars(p) for p in outcome.result.plan], "expected_seconds": outcome.result.seconds_estimate},
+        "effort": {
+            "plan": [vars(p) for p in outcome.result.plan],
+            "expected_seconds": outcome.result.seconds_estimate,
+        },
         "warnings": [],
         "curves": {
             "phase": [s.phase for s in steps],
@@ -99,11 +120,18 @@ def figures(report: dict[str, Any]) -> dict[str, tuple[str, Figure]]:
     pts = [(n["estimate"][binding], n["val_accuracy"]) for n in report["nodes"]]
     left.plot([p[0] for p in pts], [100 * p[1] for p in pts], "o-", label=f"{report['method']} nodes")
     if "val" in report.get("float_accuracy", {}):
-        left.plot([row["compressed"]], [100 * report["float_accuracy"]["val"]], "*", ms=12, label="compressed")
+        left.plot(
+            [row["compressed"]], [100 * report["float_accuracy"]["val"]], "*", ms=12, label="compressed"
+        )
     left.set_title("float model (QAT), val", fontsize=9)
     right.plot([row["dense"]], [100 * report["hardware_accuracy"]["dense"]["val"]], "s", label="dense")
-    right.plot([row["compressed"]], [100 * report["hardware_accuracy"]["compressed"]["val"]], "*", ms=12,
-               label="compressed")
+    right.plot(
+        [row["compressed"]],
+        [100 * report["hardware_accuracy"]["compressed"]["val"]],
+        "*",
+        ms=12,
+        label="compressed",
+    )
     right.set_title("hardware model (golden simulator), val", fontsize=9)
     for ax in (left, right):
         ax.axvline(budget[binding], color="k", lw=0.8, ls="--")
@@ -115,7 +143,9 @@ def figures(report: dict[str, Any]) -> dict[str, tuple[str, Figure]]:
 
 
 def binding_resource(report: dict[str, Any]) -> str:
-    """The budget that cuts deepest: the largest dense-estimate-to-budget ratio (a zero budget cuts deepest)."""
+    """The budget that cuts deepest: the largest dense-estimate-to-budget ratio (a zero budget cuts
+    deepest)."""
+
     def ratio(r: dict[str, Any]) -> float:
         dense = r["dense"] or 0.0
         return dense / r["budget"] if r["budget"] > 0 else (float("inf") if dense > 0 else 0.0)
@@ -130,16 +160,24 @@ def markdown(report: dict[str, Any]) -> str:
         f"# Compression report: {report['method']} on {report['board']}",
         "",
         f"Checkpoint `{report['checkpoint']}`, dataset {report['dataset']}, seed {report['seed']}, "
-        f"{report['epochs']:.1f} training epochs. Budget met by the resource model: **{report['meets_budget']}**.",
+        f"{report['epochs']:.1f} training epochs. "
+        f"Budget met by the resource model: **{report['meets_budget']}**.",
         "",
-        *(["## Warnings", "", *[f"- **{w}**" for w in report.get("warnings", [])], ""] if report.get("warnings") else []),
+        *(
+            ["## Warnings", "", *[f"- **{w}**" for w in report.get("warnings", [])], ""]
+            if report.get("warnings")
+            else []
+        ),
         "| resource | dense | compressed | budget | meets |",
         "|---|---:|---:|---:|---|",
     ]
     for r in report["resources"]:
         budget = "-" if r["budget"] is None else f"{r['budget']:.6g}"
         dense = "-" if r["dense"] is None else f"{r['dense']:.6g}"
-        lines.append(f"| {r['resource']} | {dense} | {r['compressed']:.6g} | {budget} | {'yes' if r['meets'] else 'NO'} |")
+        lines.append(
+            f"| {r['resource']} | {dense} | {r['compressed']:.6g} | {budget} | "
+            f"{'yes' if r['meets'] else 'NO'} |"
+        )
     lines += [
         "",
         "| hardware accuracy (golden simulator) | val | test |",
@@ -151,8 +189,10 @@ def markdown(report: dict[str, Any]) -> str:
         "|---:|---|---:|---:|---:|---:|",
     ]
     for la in report["layers"]:
-        lines.append(f"| {la['layer']} | {la['n_in']}x{la['n_out']} | {la['nonzeros']} | {la['density']:.4f} | "
-                     f"{la['weight_bits']} | {la['membrane_bits']} |")
+        lines.append(
+            f"| {la['layer']} | {la['n_in']}x{la['n_out']} | {la['nonzeros']} | {la['density']:.4f} | "
+            f"{la['weight_bits']} | {la['membrane_bits']} |"
+        )
     lines += ["", "## Plots", ""]
     lines += [f"![{k}]({v})" for k, v in report.get("plots", {}).items()]
     return "\n".join(lines) + "\n"
@@ -165,8 +205,9 @@ def render(report: dict[str, Any]) -> tuple[str, dict[str, tuple[str, Figure]]]:
     return markdown(report), figs
 
 
-def write(report: dict[str, Any], out_dir: Path,
-          rendered: tuple[str, dict[str, tuple[str, Figure]]] | None = None) -> dict[str, str]:
+def write(
+    report: dict[str, Any], out_dir: Path, rendered: tuple[str, dict[str, tuple[str, Figure]]] | None = None
+) -> dict[str, str]:
     """report.json, report.md and the PNGs into ``out_dir``."""
     text, figs = rendered or render(report)
     return write_report(out_dir, report, text, figs)

@@ -1,4 +1,5 @@
-"""The `spikeforge compress` job: load, refuse impossible budgets, compress, export, write every output file."""
+"""The `spikeforge compress` job: load, refuse impossible budgets, compress, export, write every output
+file."""
 
 from __future__ import annotations
 
@@ -30,8 +31,11 @@ def lower_bounds(resources: CoreResources, bounds: Bounds) -> dict[str, float]:
     lowest = replace(resources, shapes=shapes, rates=[resources.rates[0]] + [0.0] * (len(shapes) - 1))
     nonzeros = [min(bounds.min_keep, n) for n in resources.sizes]
     bits = [bounds.bits_min] * len(shapes)
-    floors = [lowest.estimate(nonzeros, bits, [Layout(max_fanout=1, max_l1=1)] * len(shapes)),
-              lowest.estimate(nonzeros, bits), resources.estimate(nonzeros, bits)]
+    floors = [
+        lowest.estimate(nonzeros, bits, [Layout(max_fanout=1, max_l1=1)] * len(shapes)),
+        lowest.estimate(nonzeros, bits),
+        resources.estimate(nonzeros, bits),
+    ]
     floor = {name: min(f[name] for f in floors) for name in floors[0]}
     floor["latency_us"] = min(floor["latency_us"], _latency_floor(resources))
     return floor
@@ -58,18 +62,29 @@ def check_reachable(resources: CoreResources, budget: dict[str, float], bounds: 
     """Refuse up front a budget below the lower bound of a resource (see ``lower_bounds``)."""
     unknown = sorted(set(budget) - set(resources.names))
     if unknown:
-        raise SpikeforgeError(f"budget names unknown resource {unknown[0]!r}; known: {', '.join(resources.names)}")
+        raise SpikeforgeError(
+            f"budget names unknown resource {unknown[0]!r}; known: {', '.join(resources.names)}"
+        )
     floor = lower_bounds(resources, bounds)
     for name, limit in budget.items():
         if limit < floor[name]:
             what = f"latency budget {limit:g} us" if name == "latency_us" else f"{name} budget {limit:g}"
-            raise SpikeforgeError(f"the {what} is below what this network can reach even fully compressed "
-                                  f"({OPTIONS.get(name, name)}): the minimum achievable is at least {floor[name]:.4g}")
+            raise SpikeforgeError(
+                f"the {what} is below what this network can reach even fully compressed "
+                f"({OPTIONS.get(name, name)}): the minimum achievable is at least {floor[name]:.4g}"
+            )
 
 
-def run_compress(checkpoint: Path, board_key: str, overrides: dict[str, float | None], output: Path,
-                 cfg: ScheduleConfig, method: str = "minimax", quiet: bool = False,
-                 min_accuracy: float | None = None) -> dict[str, Any]:
+def run_compress(
+    checkpoint: Path,
+    board_key: str,
+    overrides: dict[str, float | None],
+    output: Path,
+    cfg: ScheduleConfig,
+    method: str = "minimax",
+    quiet: bool = False,
+    min_accuracy: float | None = None,
+) -> dict[str, Any]:
     """Compress CHECKPOINT under the board's budgets (overridden by absolute numbers) into ``output``.
 
     ``min_accuracy`` (a fraction): a compressed hardware test accuracy below it fails the run before
@@ -79,34 +94,60 @@ def run_compress(checkpoint: Path, board_key: str, overrides: dict[str, float | 
     data = Data.for_checkpoint(payload)
     budget = board_budget(board, overrides)
     dense_hw = export(model, data, {})
-    resources = CoreResources.for_model(dense_hw, board, measured(dense_hw, data.x["train"][:200]).mean_rates(),
-                                        data.timesteps)
+    resources = CoreResources.for_model(
+        dense_hw, board, measured(dense_hw, data.x["train"][:200]).mean_rates(), data.timesteps
+    )
     check_reachable(resources, budget, cfg.bounds)
-    dense = {"measured": measure(dense_hw, data, board),
-             "accuracy": {s: hardware_accuracy(dense_hw, data, s) for s in ("val", "test")}}
+    dense = {
+        "measured": measure(dense_hw, data, board),
+        "accuracy": {s: hardware_accuracy(dense_hw, data, s) for s in ("val", "test")},
+    }
     outcome = compress(model, data, board, budget, cfg, method=method, quiet=quiet)
     if not all(outcome.measured[k] <= v for k, v in budget.items()):
         raise RuntimeError("the compressed model is over budget, which compress() rules out")
-    context = {"checkpoint": str(checkpoint), "board": board.key, "dataset": data.name, "seed": cfg.seed,
-               "schedule": cfg.to_json(), "resource_names": list(resources.names)}
+    context = {
+        "checkpoint": str(checkpoint),
+        "board": board.key,
+        "dataset": data.name,
+        "seed": cfg.seed,
+        "schedule": cfg.to_json(),
+        "resource_names": list(resources.names),
+    }
     report = reports.build(outcome, dense, budget, context)
     report["warnings"] = warnings(report)
     report["binding_resource"] = reports.binding_resource(report)
     compressed_acc = report["hardware_accuracy"]["compressed"]["test"]
     if min_accuracy is not None and compressed_acc < min_accuracy:
-        raise SpikeforgeError(f"the compressed model's hardware accuracy {100 * compressed_acc:.2f}% (test) is below "
-                              f"--min-accuracy {100 * min_accuracy:g}%; nothing was written")
-    extra = {**outcome.hw.extra, "dataset": data.name, "timesteps": data.timesteps, "encoder": data.encoder, "seed": cfg.seed,
-             "hardware_accuracy": report["hardware_accuracy"]["compressed"], "compress_budget": budget}
+        raise SpikeforgeError(
+            f"the compressed model's hardware accuracy {100 * compressed_acc:.2f}% (test) is below "
+            f"--min-accuracy {100 * min_accuracy:g}%; nothing was written"
+        )
+    extra = {
+        **outcome.hw.extra,
+        "dataset": data.name,
+        "timesteps": data.timesteps,
+        "encoder": data.encoder,
+        "seed": cfg.seed,
+        "hardware_accuracy": report["hardware_accuracy"]["compressed"],
+        "compress_budget": budget,
+    }
     hw = type(outcome.hw)(layers=outcome.hw.layers, readout=outcome.hw.readout, extra=extra)
     rendered = reports.render(report)  # plots and text first: a failure here writes nothing
-    report["files"] = {"model": "model.npz", "checkpoint": "checkpoint.pt", "report": "report.json",
-                       "markdown": "report.md", **report["plots"]}
+    report["files"] = {
+        "model": "model.npz",
+        "checkpoint": "checkpoint.pt",
+        "report": "report.json",
+        "markdown": "report.md",
+        **report["plots"],
+    }
     with incomplete_while_writing(output, "spikeforge compress"):
         hw.save(output / "model.npz")
-        save_checkpoint(output / "checkpoint.pt", outcome.model, train_config=payload.get("train_config"),
-                        meta={"compressed_from": str(checkpoint), "method": method, "budget": budget,
-                              "seed": cfg.seed})
+        save_checkpoint(
+            output / "checkpoint.pt",
+            outcome.model,
+            train_config=payload.get("train_config"),
+            meta={"compressed_from": str(checkpoint), "method": method, "budget": budget, "seed": cfg.seed},
+        )
         reports.write(report, output, rendered)
     return report
 
@@ -116,18 +157,26 @@ def warnings(report: dict[str, Any]) -> list[str]:
     out = []
     forced = [i for i, node in enumerate(report["nodes"]) if node["forced"]]
     if forced:
-        out.append(f"{report['method']} did not meet the budget of node {', '.join(map(str, forced))} within "
-                   "--max-compress-epochs; the gap was closed greedily (more pruning, fewer bits) before finetuning")
+        out.append(
+            f"{report['method']} did not meet the budget of node {', '.join(map(str, forced))} within "
+            "--max-compress-epochs; the gap was closed greedily (more pruning, fewer bits) before finetuning"
+        )
     if report["tightenings_after_export"]:
-        out.append(f"the exported model was over budget and was tightened {report['tightenings_after_export']} "
-                   "time(s) without retraining")
+        out.append(
+            f"the exported model was over budget and was tightened {report['tightenings_after_export']} "
+            "time(s) without retraining"
+        )
     acc = report["hardware_accuracy"]
     dense, compressed = acc["dense"]["test"], acc["compressed"]["test"]
     if dense - compressed > COLLAPSE_DROP:
-        out.append(f"hardware accuracy fell from {100 * dense:.2f}% to {100 * compressed:.2f}% (test): the budget "
-                   "is too tight for this network to keep its accuracy")
+        out.append(
+            f"hardware accuracy fell from {100 * dense:.2f}% to {100 * compressed:.2f}% (test): the budget "
+            "is too tight for this network to keep its accuracy"
+        )
     for layer in report["layers"]:
         if layer["nonzeros"] < layer["n_out"]:
-            out.append(f"layer {layer['layer']} keeps only {layer['nonzeros']} of {layer['n_in'] * layer['n_out']} "
-                       f"synapses, fewer than its {layer['n_out']} neurons")
+            out.append(
+                f"layer {layer['layer']} keeps only {layer['nonzeros']} of {layer['n_in'] * layer['n_out']} "
+                f"synapses, fewer than its {layer['n_out']} neurons"
+            )
     return out

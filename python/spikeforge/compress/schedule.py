@@ -57,11 +57,12 @@ VARIANTS = ("joint", "sequential")
 
 @dataclass
 class ScheduleConfig:
-    """How long each phase runs. ``weight_decay`` (Adam L2 in compression and finetuning) lets the weights a
-    checkpoint trained without decay kept at no use shrink, so that magnitudes rank what matters (chosen on the
-    validation split). ``distill``: weight of the dense-readout term (``distill.py``). ``finetune_epochs`` None: each node's finetuning cap follows its ratio to the
-    dense model and finetuning stops on the validation split (``effort``); a number: that many epochs in total,
-    split evenly over the nodes, all of them run (no early stopping)."""
+    """How long each phase runs. ``weight_decay`` (Adam L2 in compression and finetuning) lets the weights
+    a checkpoint trained without decay kept at no use shrink, so that magnitudes rank what matters (chosen
+    on the validation split). ``distill``: weight of the dense-readout term (``distill.py``).
+    ``finetune_epochs`` None: each node's finetuning cap follows its ratio to the dense model and
+    finetuning stops on the validation split (``effort``); a number: that many epochs in total, split
+    evenly over the nodes, all of them run (no early stopping)."""
 
     variant: str = "joint"
     nodes: tuple[float, ...] = (4.0, 2.0, 1.0)
@@ -182,7 +183,8 @@ def _excess(comp: MinimaxCompressor, masks: list[torch.Tensor], bits: list[int])
 @dataclass(frozen=True)
 class Task:
     """One compression problem, what every method takes: the network, the resource model, the budget,
-    ``train_batches()`` (one epoch of batches), ``evaluate(model)`` (a validation accuracy) and the schedule."""
+    ``train_batches()`` (one epoch of batches), ``evaluate(model)`` (a validation accuracy) and the
+    schedule."""
 
     net: Compressible
     resources: ResourceModel
