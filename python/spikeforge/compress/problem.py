@@ -102,19 +102,35 @@ def check_budget(
     resources: ResourceModel, sizes: Sequence[int], budget: dict[str, float], bounds: Bounds
 ) -> None:
     """Refuse up front a budget that no compression can meet (below the core's fixed overhead)."""
+    refuse_below(
+        resources,
+        budget,
+        lambda: floor_estimate(resources, sizes, bounds),
+        lambda name, floor: (
+            "is below what the compressor's resource model of this network can reach at its "
+            f"membrane widths; the minimum achievable is {floor:g}"
+        ),
+    )
+
+
+def refuse_below(
+    resources: ResourceModel,
+    budget: dict[str, float],
+    floor: Callable[[], dict[str, float]],
+    why: Callable[[str, float], str],
+) -> None:
+    """Refuse a budget naming an unknown resource, or one below ``floor()`` (``why(name, floor)`` ends the
+    one-sentence message)."""
     unknown = sorted(set(budget) - set(resources.names))
     if unknown:
         raise SpikeforgeError(
             f"budget names unknown resource {unknown[0]!r}; known: {', '.join(resources.names)}"
         )
-    floor = floor_estimate(resources, sizes, bounds)
+    floors = floor()
     for name, limit in budget.items():
-        if limit < floor[name]:
+        if limit < floors[name]:
             what = f"latency budget {limit:g} us" if name == "latency_us" else f"{name} budget {limit:g}"
-            raise SpikeforgeError(
-                f"the {what} is below what the compressor's resource model of this network "
-                f"can reach at its membrane widths; the minimum achievable is {floor[name]:g}"
-            )
+            raise SpikeforgeError(f"the {what} {why(name, floors[name])}")
 
 
 def meets(estimate: dict[str, float], budget: dict[str, float]) -> bool:

@@ -12,7 +12,7 @@ from spikeforge.boards import get_board
 from spikeforge.compress import report as reports
 from spikeforge.compress.fpga import CoreResources
 from spikeforge.compress.pipeline import Data, board_budget, compress, export, hardware_accuracy, measure
-from spikeforge.compress.problem import Bounds
+from spikeforge.compress.problem import Bounds, refuse_below
 from spikeforge.compress.schedule import ScheduleConfig
 from spikeforge.errors import SpikeforgeError
 from spikeforge.estimate.activity import measured
@@ -60,19 +60,15 @@ def _latency_floor(resources: CoreResources) -> float:
 
 def check_reachable(resources: CoreResources, budget: dict[str, float], bounds: Bounds) -> None:
     """Refuse up front a budget below the lower bound of a resource (see ``lower_bounds``)."""
-    unknown = sorted(set(budget) - set(resources.names))
-    if unknown:
-        raise SpikeforgeError(
-            f"budget names unknown resource {unknown[0]!r}; known: {', '.join(resources.names)}"
-        )
-    floor = lower_bounds(resources, bounds)
-    for name, limit in budget.items():
-        if limit < floor[name]:
-            what = f"latency budget {limit:g} us" if name == "latency_us" else f"{name} budget {limit:g}"
-            raise SpikeforgeError(
-                f"the {what} is below what this network can reach even fully compressed "
-                f"({OPTIONS.get(name, name)}): the minimum achievable is at least {floor[name]:.4g}"
-            )
+    refuse_below(
+        resources,
+        budget,
+        lambda: lower_bounds(resources, bounds),
+        lambda name, floor: (
+            "is below what this network can reach even fully compressed "
+            f"({OPTIONS.get(name, name)}): the minimum achievable is at least {floor:.4g}"
+        ),
+    )
 
 
 def run_compress(
