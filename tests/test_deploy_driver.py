@@ -98,6 +98,18 @@ def test_throughput_validate_and_clock(packaged, tmp_path):
     assert overlay.validate(spikes, labels, batch_size=16) == {"samples": 50, "correct": 40, "accuracy": 0.8}
 
 
+@pytest.mark.parametrize("board", BOARDS)
+def test_achieved_clock_is_the_one_the_driver_sees(board, tmp_path):
+    """A clock the IO PLL cannot divide to exactly: spikeforge.json's achieved clock is the PS's."""
+    _model(4).save(tmp_path / "m.npz")
+    package_model(tmp_path / "m.npz", board, tmp_path / "p", clock_mhz=130.0)
+    overlay, _ = _overlay(tmp_path / "p", tmp_path / "o")
+    achieved = json.loads((tmp_path / "o" / "spikeforge.json").read_text())["clock_mhz_achieved"]
+    assert achieved == pytest.approx(125.0)  # not the 130 MHz asked for
+    assert overlay.fclk_mhz == pytest.approx(achieved, rel=1e-4)
+    assert overlay.clock_dict[0]["frequency"] == pytest.approx(achieved, rel=1e-4)
+
+
 def test_zynq7000_clock_bug_needs_the_workaround(packaged, tmp_path):
     """pynq 4.0 as is: the Zynq-7000 PL clock frequency parses as None and download() fails."""
     package, _ = packaged[("pynq-z2", "count")]

@@ -31,29 +31,42 @@ DMA_PARAMETERS = {
 }
 
 
+def _io_pll_mhz(board: DeployBoard) -> float:
+    """The IO PLL the PL clocks divide: 1000 MHz on Zynq-7000, 1500 MHz on Zynq UltraScale+."""
+    return 1000.0 if board.family == "zynq7" else 1500.0
+
+
+def _pl_divisor(board: DeployBoard, clock_mhz: float) -> int:
+    """The PS's divider of the IO PLL for PL clock 0 (divisor1 is 1)."""
+    return max(1, round(_io_pll_mhz(board) / clock_mhz))
+
+
+def achieved_clock(board: DeployBoard, clock_mhz: float) -> float:
+    """The PL clock the PS generates for a request (integer divider of the IO PLL, as in the .hwh)."""
+    return _io_pll_mhz(board) / _pl_divisor(board, clock_mhz)
+
+
 def _ps_parameters(board: DeployBoard, clock_mhz: float) -> dict[str, str]:
     """The processing system's clock parameters as Vivado records them (PL clock 0 only)."""
     params = {k: str(v) for k, v in board.ps["ps_config"].items()}
+    div0 = _pl_divisor(board, clock_mhz)
+    achieved = f"{achieved_clock(board, clock_mhz):.6f}"
     if board.family == "zynq7":
-        div0 = max(1, round(1000.0 / clock_mhz))  # IO PLL 1000 MHz / div0 / 1
         for i in range(4):
             on = "1" if i == 0 else "0"
             params[f"PCW_FPGA_FCLK{i}_ENABLE"] = on
             params[f"PCW_EN_CLK{i}_PORT"] = on
             params[f"PCW_FPGA{i}_PERIPHERAL_FREQMHZ"] = f"{clock_mhz:g}" if i == 0 else "50"
-            params[f"PCW_ACT_FPGA{i}_PERIPHERAL_FREQMHZ"] = f"{1000.0 / div0:.6f}" if i == 0 else "10.000000"
+            params[f"PCW_ACT_FPGA{i}_PERIPHERAL_FREQMHZ"] = achieved if i == 0 else "10.000000"
             params[f"PCW_FCLK{i}_PERIPHERAL_DIVISOR0"] = str(div0) if i == 0 else "1"
             params[f"PCW_FCLK{i}_PERIPHERAL_DIVISOR1"] = "1"
             params[f"PCW_FCLK{i}_PERIPHERAL_CLKSRC"] = "IO PLL"
     else:
-        div0 = max(1, round(1500.0 / clock_mhz))  # IOPLL 1500 MHz / div0 / 1
         for i in range(4):
             on = "1" if i == 0 else "0"
             params[f"PSU__FPGA_PL{i}_ENABLE"] = on
             params[f"PSU__CRL_APB__PL{i}_REF_CTRL__FREQMHZ"] = f"{clock_mhz:g}" if i == 0 else "100"
-            params[f"PSU__CRL_APB__PL{i}_REF_CTRL__ACT_FREQMHZ"] = (
-                f"{1500.0 / div0:.6f}" if i == 0 else "100.000000"
-            )
+            params[f"PSU__CRL_APB__PL{i}_REF_CTRL__ACT_FREQMHZ"] = achieved if i == 0 else "100.000000"
             params[f"PSU__CRL_APB__PL{i}_REF_CTRL__DIVISOR0"] = str(div0) if i == 0 else "15"
             params[f"PSU__CRL_APB__PL{i}_REF_CTRL__DIVISOR1"] = "1"
             params[f"PSU__CRL_APB__PL{i}_REF_CTRL__SRCSEL"] = "IOPLL"

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from spikeforge.deploy.boards import OVERLAY, DeployBoard, deploy_board
-from spikeforge.deploy.hwh import hwh_text, stand_in_bitfile
+from spikeforge.deploy.boards import OVERLAY, deploy_board
+from spikeforge.deploy.hwh import achieved_clock, hwh_text, stand_in_bitfile
 from spikeforge.deploy.package import load_package
 from spikeforge.deploy.recipe import overlay_json
 from spikeforge.deploy.simboard import GoldenCore, RtlCore, SimulatedBoard
@@ -27,12 +27,6 @@ from spikeforge.hw.golden import check_spike_trains, predict
 from spikeforge.hw.model import HardwareModel
 
 CORES = ("golden", "rtl")
-
-
-def achieved_clock(board: DeployBoard, clock_mhz: float) -> float:
-    """The PL clock the PS generates for a request (integer divider of the IO PLL, as in the .hwh)."""
-    pll = 1000.0 if board.family == "zynq7" else 1500.0
-    return pll / max(1, round(pll / clock_mhz))
 
 
 def write_overlay(package_dir: str | os.PathLike, out_dir: str | os.PathLike) -> Path:
