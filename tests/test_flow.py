@@ -176,3 +176,31 @@ def test_start_step_resumes_from_the_previous_run_and_the_report_keeps_its_statu
     written = json.loads((tmp_path / "flow_report.json").read_text())
     assert written["status"] == "failed" and written["step"] == "estimate"
     assert "golden" in written["steps"]
+
+
+def test_auto_lanes_are_chosen_once_for_the_board_and_reused_by_every_step(tmp_path):
+    from spikeforge.boards import get_board
+    from spikeforge.estimate.activity import measured
+    from spikeforge.estimate.lanes import choose_lanes
+    from spikeforge.flow.state import FlowState
+    from spikeforge.flow.steps import _lanes
+
+    model = random_model([64, 32, 10], seed=3, density=0.5)
+    model.save(tmp_path / "model.npz")
+    spikes = (np.random.default_rng(0).random((6, 4, 64)) < 0.3).astype(np.uint8)
+    np.save(tmp_path / "inputs.npy", spikes)
+    np.save(tmp_path / "labels.npy", np.zeros(6, np.int64))
+    state = FlowState(tmp_path)
+    state.set("model", tmp_path / "model.npz")
+    state.set("inputs", tmp_path)
+    cfg = FlowConfig(output_dir=tmp_path, lanes="auto", board="zcu104")
+    board = get_board("zcu104")
+    want = choose_lanes(
+        model,
+        measured(model, spikes.astype(bool), source="t"),
+        board.budget("lut"),
+        bram18_budget=board.budget("bram18"),
+    ).lanes
+    assert _lanes(state, cfg) == list(want) and max(want) > 1
+    assert _lanes(state, cfg) is state.auto_lanes  # chosen once
+    assert _lanes(state, FlowConfig(output_dir=tmp_path, lanes=[2, 1])) == [2, 1]

@@ -37,12 +37,15 @@ class FlowState:
     artifacts: dict[str, str] = field(default_factory=dict)
     report: dict[str, dict[str, Any]] = field(default_factory=dict)
     _model: HardwareModel | None = field(default=None, repr=False)
+    auto_lanes: list[int] | None = field(default=None, repr=False)  # the lanes "auto" chose, once per run
 
     def set(self, name: str, path: Path) -> None:
         assert name in ARTIFACTS, name
         self.artifacts[name] = str(Path(path).relative_to(self.output_dir))
         if name == "model":
             self._model = None
+        if name in ("model", "inputs"):  # what the lanes were chosen for has changed
+            self.auto_lanes = None
 
     def path(self, name: str) -> Path:
         if name not in self.artifacts:

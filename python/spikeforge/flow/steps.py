@@ -50,9 +50,11 @@ def step(
 
 def _lanes(state: FlowState, cfg: FlowConfig) -> int | list[int]:
     """The configured lanes; for "auto", the chooser's lanes for the board's LUT and BRAM18 budgets on the
-    activity of the flow samples (the same choice in every step, the inputs being the same)."""
+    activity of the flow samples, chosen once and used by every step."""
     if cfg.lanes != "auto":
         return cfg.lanes
+    if state.auto_lanes is not None:
+        return state.auto_lanes
     from spikeforge.boards import get_board
     from spikeforge.estimate.activity import measured
     from spikeforge.estimate.lanes import choose_lanes
@@ -60,9 +62,9 @@ def _lanes(state: FlowState, cfg: FlowConfig) -> int | list[int]:
     model, (inputs, _) = state.model(), state.inputs()
     board = get_board(cfg.board)
     activity = measured(model, inputs, source="the flow samples")
-    return list(
-        choose_lanes(model, activity, board.budget("lut"), bram18_budget=board.budget("bram18")).lanes
-    )
+    choice = choose_lanes(model, activity, board.budget("lut"), bram18_budget=board.budget("bram18"))
+    state.auto_lanes = list(choice.lanes)
+    return state.auto_lanes
 
 
 def _sizes(model) -> str:

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,27 @@ class HardwareModel:
             except (ValueError, EOFError, OSError, zipfile.BadZipFile) as exc:
                 raise ModelFormatError(f"array {name} is truncated or unreadable ({exc})") from None
 
+        return cls._build(read)
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> HardwareModel:
+        """Build from the named arrays of a model file (in memory), checking the meta JSON against them."""
+
+        def read(name: str, shape: tuple[int, ...] | None) -> np.ndarray:
+            if name not in arrays:
+                raise ModelFormatError(f"array {name} is missing")
+            if shape is not None and arrays[name].shape != shape:
+                raise ModelFormatError(
+                    f"{name} has shape {list(arrays[name].shape)} but meta says {list(shape)}"
+                )
+            return arrays[name]
+
+        return cls._build(read)
+
+    @classmethod
+    def _build(cls, read: Callable[[str, tuple[int, ...] | None], np.ndarray]) -> HardwareModel:
+        """The model of a file whose arrays ``read(name, shape)`` returns (shape None: the meta string),
+        each checked against the shape its header promises before the layer type validates it."""
         meta = _parse_meta(read("meta", None))
         layers = []
         for i, head in enumerate(meta["layers"]):
@@ -154,30 +176,6 @@ class HardwareModel:
             shapes = layer_type.array_shapes(head, where)
             arrays = {suffix: read(f"{p}.{suffix}", shapes[suffix]) for suffix in layer_type.ARRAYS}
             layers.append(layer_type.from_file(head, arrays, p))
-        return cls._assemble(meta, layers)
-
-    @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> HardwareModel:
-        """Build from the named arrays of a model file (in memory), checking the meta JSON against them."""
-        if "meta" not in arrays:
-            raise ModelFormatError("array meta is missing")
-        meta = _parse_meta(arrays["meta"])
-        layers = []
-        for i, head in enumerate(meta["layers"]):
-            where, p = f"meta.layers[{i}]", f"layer{i}"
-            layer_type = _layer_type(head, where)
-            shapes = layer_type.array_shapes(head, where)
-            own = {}
-            for suffix in layer_type.ARRAYS:
-                if f"{p}.{suffix}" not in arrays:
-                    raise ModelFormatError(f"array {p}.{suffix} is missing")
-                own[suffix] = arrays[f"{p}.{suffix}"]
-                if own[suffix].shape != shapes[suffix]:
-                    raise ModelFormatError(
-                        f"{p}.{suffix} has shape {list(own[suffix].shape)} "
-                        f"but meta says {list(shapes[suffix])}"
-                    )
-            layers.append(layer_type.from_file(head, own, p))
         return cls._assemble(meta, layers)
 
     @classmethod
