@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> None:
                         method=method,
                         quiet=True,
                         connectivity=args.sweep == "connectivity",
+                        dense_hw=dense_hw,
                     )
                 except SpikeforgeError as exc:  # the exported core cannot meet this budget with this method
                     print(f"  {row['budget']} {method} seed {seed}: not met ({exc})", flush=True)
@@ -171,7 +172,14 @@ def run_grid(args: argparse.Namespace) -> None:
                     continue
                 start, cpu = time.perf_counter(), time.process_time()
                 out = compress(
-                    model, data, board, board_budget(board, {"bram18": b}), cfg, method=method, quiet=True
+                    model,
+                    data,
+                    board,
+                    board_budget(board, {"bram18": b}),
+                    cfg,
+                    method=method,
+                    quiet=True,
+                    dense_hw=dense_hw,
                 )
                 row = {
                     "checkpoint": name,

@@ -82,6 +82,8 @@ def test_a_collapsed_and_forced_result_is_said_loudly(tight_lut_run):
     assert acc["compressed"]["test"] < acc["dense"]["test"] - 0.3  # the premise: this run collapses
     warnings = report["warnings"]
     assert any("greedily" in w for w in warnings) and any("accuracy fell" in w for w in warnings)
+    forced = ", ".join(str(i + 1) for i, node in enumerate(report["nodes"]) if node["forced"])
+    assert any(f"budget of node {forced} within" in w for w in warnings)  # numbered as the CLI prints nodes
     assert err.count("warning: ") >= 2 and "greedily" in err and "accuracy fell" in err
     text = (out / "report.md").read_text()
     assert "## Warnings" in text and "greedily" in text and "accuracy fell" in text

@@ -135,15 +135,18 @@ def compress(
     method: str = "minimax",
     quiet: bool = False,
     connectivity: bool = False,
+    dense_hw: HardwareModel | None = None,
 ) -> Outcome:
     """Run ``method`` on a copy of ``model`` and tighten until the exported model meets the budget.
 
     ``connectivity=True`` constrains the paper's own resource (nonzero synapses, SynapseMemory)
-    instead of the FPGA models: the accuracy-vs-connectivity sweeps."""
+    instead of the FPGA models: the accuracy-vs-connectivity sweeps. ``dense_hw``: ``export(model, data, {})``
+    when the caller already has it."""
     if method not in METHODS:
         raise SpikeforgeError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     model = copy.deepcopy(model)
-    dense_hw = export(model, data, {})
+    if dense_hw is None:
+        dense_hw = export(model, data, {})
     rates = measured(dense_hw, data.x["train"][:ACTIVITY_SAMPLES]).mean_rates()
     net = compressible(model, learn_bits=not connectivity)  # connectivity sweeps: bits fixed for every method
     resources = (

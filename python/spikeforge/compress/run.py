@@ -98,7 +98,7 @@ def run_compress(
         "measured": measure(dense_hw, data, board),
         "accuracy": {s: hardware_accuracy(dense_hw, data, s) for s in ("val", "test")},
     }
-    outcome = compress(model, data, board, budget, cfg, method=method, quiet=quiet)
+    outcome = compress(model, data, board, budget, cfg, method=method, quiet=quiet, dense_hw=dense_hw)
     if not all(outcome.measured[k] <= v for k, v in budget.items()):
         raise RuntimeError("the compressed model is over budget, which compress() rules out")
     context = {
@@ -151,7 +151,7 @@ def run_compress(
 def warnings(report: dict[str, Any]) -> list[str]:
     """What a user must not miss: greedy forcing, tightening after export, a collapsed accuracy or layer."""
     out = []
-    forced = [i for i, node in enumerate(report["nodes"]) if node["forced"]]
+    forced = [i + 1 for i, node in enumerate(report["nodes"]) if node["forced"]]  # numbered as the CLI prints
     if forced:
         out.append(
             f"{report['method']} did not meet the budget of node {', '.join(map(str, forced))} within "
