@@ -226,6 +226,7 @@ def test_cycles_model_by_hand() -> None:
     assert rates.tolist() == [[4 + 0.5 * 3 * 3 + 0.5 * 3 * 3 + 3 * 5]]
     report = hls_cycles_report(model, spikes, 2, clock_mhz=100.0)
     assert report["verified"] is False and report["cycles_per_sample"] == (expected0 + expected1) / 2
+    assert report["lanes"] == [2] and report["layer_cycles"] == [(expected0 + expected1) / 2]
 
 
 def test_generate_hls_user_errors_exit_2(tmp_path, capsys) -> None:

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from spikeforge.core.params import lanes_per_layer
 from spikeforge.errors import SpikeforgeError
 from spikeforge.hls4ml_ext.layers import BRAM_STATE_BITS, layer_widths
 from spikeforge.hw.layers import DenseLayer, weight_dtype
 from spikeforge.hw.model import HardwareModel
 
-LANES = (1, 2, 4, 8, 16)
 PROJECT_NAME = "spikeforge_hls"
 DEFAULT_PART = "xc7z020clg400-1"  # PYNQ-Z1/Z2
 DEFAULT_CLOCK_NS = 10
@@ -43,20 +43,9 @@ class FanoutLists:
         return int(self.ptr[-1])
 
 
-def lanes_per_layer(model: HardwareModel, lanes: int | Sequence[int]) -> list[int]:
-    """One lane count per layer from an int or a per-layer list; SpikeforgeError on a bad value."""
-    per = list(lanes) if isinstance(lanes, list | tuple) else [lanes] * len(model.layers)
-    if len(per) != len(model.layers):
-        raise SpikeforgeError(f"lanes gives {len(per)} values but the model has {len(model.layers)} layers")
-    for p in per:
-        if p not in LANES:
-            raise SpikeforgeError(f"lanes must be one of {', '.join(map(str, LANES))}, got {p}")
-    return [int(p) for p in per]
-
-
 def full_capacity(model: HardwareModel, lanes: int | Sequence[int]) -> list[int]:
     """Slot capacity that holds any model with the same layer sizes (every synapse present)."""
-    per = lanes_per_layer(model, lanes)
+    per = lanes_per_layer(lanes, len(model.layers))
     return [layer.n_in * -(-layer.n_out // p) for layer, p in zip(model.layers, per, strict=True)]
 
 
@@ -100,7 +89,7 @@ def layer_dicts(
     model: HardwareModel, lanes: int | Sequence[int] = 1, capacity: Sequence[int] | None = None
 ) -> list[dict]:
     """The layer list of ``ModelGraph.from_layer_list``: the event input, then one SFEventDense per layer."""
-    per = lanes_per_layer(model, lanes)
+    per = lanes_per_layer(lanes, len(model.layers))
     if capacity is not None and len(capacity) != len(model.layers):
         raise SpikeforgeError(
             f"capacity gives {len(capacity)} values but the model has {len(model.layers)} layers"

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from spikeforge.core.params import lanes_per_layer
 from spikeforge.estimate.activity import Activity, measured
-from spikeforge.hls4ml_ext.convert import dense_view, lanes_per_layer
+from spikeforge.hls4ml_ext.convert import dense_view
 from spikeforge.hw.model import HardwareModel
 
 VERIFIED = False  # no Vitis HLS report has confirmed these counts
@@ -30,7 +31,7 @@ def hls_layer_cycles(
 ) -> np.ndarray:
     """Modelled cycles [L, B] of every layer for every sample. ``activity``: an estimate Activity (measured
     or assumed rates per layer input) or input spike trains [B, T, n_inputs] (measured with golden)."""
-    per = lanes_per_layer(model, lanes)
+    per = lanes_per_layer(lanes, len(model.layers))
     act = _activity(model, activity)
     rows = []
     for layer, x, p in zip(model.layers, act.layers, per, strict=True):
@@ -65,7 +66,7 @@ def hls_cycles_report(
         "verified": VERIFIED,
         "basis": "loop structure of the HLS kernel (II=1 per word, fan-out slot and neuron update), "
         "unverified until Vitis HLS synthesizes it",
-        "lanes": lanes_per_layer(model, lanes),
+        "lanes": lanes_per_layer(lanes, len(model.layers)),
         "cycles_per_sample": cycles,
         "layer_cycles": [float(c) for c in layers.mean(axis=1)],
         "clock_mhz": clock_mhz,

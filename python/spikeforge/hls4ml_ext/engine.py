@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from spikeforge.hls4ml_ext.convert import lanes_per_layer, to_graph
+from spikeforge.core.params import lanes_per_layer
+from spikeforge.hls4ml_ext.convert import to_graph
 from spikeforge.hls4ml_ext.cycles import hls_cycles_per_sample
 from spikeforge.hw.engine import EngineResult
 from spikeforge.hw.golden import check_spike_trains
@@ -51,7 +52,7 @@ def csim_project(
     """Write the HLS project of ``model`` into ``project_dir``, compile it with g++ and C-simulate
     ``spikes``."""
     spikes = check_spike_trains(spikes, model.n_inputs)
-    per_layer = lanes_per_layer(model, lanes)
+    per_layer = lanes_per_layer(lanes, len(model.layers))
     stats: dict = {"hls_lanes": per_layer}
     graph = to_graph(model, project_dir, lanes=per_layer, model_sha256=model_sha256)
     chunks = range(0, spikes.shape[0], CHUNK)

@@ -23,7 +23,7 @@ from spikeforge._files import packaged
 from spikeforge.atomic import atomic_write_text
 from spikeforge.errors import SpikeforgeError
 from spikeforge.hls4ml_ext.convert import layer_dicts, sf_layers
-from spikeforge.hls4ml_ext.passes import PASSES
+from spikeforge.hls4ml_ext.passes import MAX_STREAM_DEPTH, PASSES
 from spikeforge.hls4ml_ext.templates import AXIS_HEADER, KERNEL_HEADER, TEMPLATES
 from spikeforge.hw.events import Stream, decode_readout, encode_spikes
 from spikeforge.hw.golden import check_spike_trains
@@ -50,7 +50,7 @@ def render(template: str, **values) -> str:
 
 
 def _fifo_depth(words: int) -> int:
-    return max(2, min(1024, words))
+    return max(2, min(MAX_STREAM_DEPTH, words))
 
 
 class SFVitisWriter(VitisWriter):
