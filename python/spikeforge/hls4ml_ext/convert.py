@@ -75,9 +75,7 @@ def fanout_lists(weight: np.ndarray, lanes: int, capacity: int | None = None) ->
 def dense_view(layer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A layer of any type as dense int64 weights [n_out, n_in] and per-neuron thresholds and biases
     (a convolution's shared weights expanded to every position it reaches)."""
-    weight = layer.fanout_matrix() if hasattr(layer, "fanout_matrix") else layer.weight
-    threshold = layer.neuron_threshold() if hasattr(layer, "neuron_threshold") else layer.threshold
-    bias = layer.neuron_bias() if hasattr(layer, "neuron_bias") else layer.bias
+    weight, threshold, bias = layer.fanout_matrix(), layer.neuron_threshold(), layer.neuron_bias()
     return (
         np.asarray(weight, dtype=np.int64),
         np.asarray(threshold, dtype=np.int64),

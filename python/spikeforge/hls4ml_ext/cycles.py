@@ -16,7 +16,6 @@ import numpy as np
 
 from spikeforge.core.params import lanes_per_layer
 from spikeforge.estimate.activity import Activity, measured
-from spikeforge.hls4ml_ext.convert import dense_view
 from spikeforge.hw.model import HardwareModel
 
 VERIFIED = False  # no Vitis HLS report has confirmed these counts
@@ -35,8 +34,7 @@ def hls_layer_cycles(
     act = _activity(model, activity)
     rows = []
     for layer, x, p in zip(model.layers, act.layers, per, strict=True):
-        weight, _, _ = dense_view(layer)
-        slots = -(-np.count_nonzero(weight, axis=0) // p)  # [n_in]
+        slots = -(-layer.fanout() // p)  # fan-out slots of each input [n_in]
         x = np.asarray(x, dtype=np.float64)
         steps = x.shape[1]
         events = x.sum(axis=(1, 2))
